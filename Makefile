@@ -1,0 +1,48 @@
+# divergence: find where news sources disagree.
+.DEFAULT_GOAL := help
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# No machine here reaches a model hub: everything loads from installed packages.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: help setup demo test test-fast lint format clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned: pip then takes the CPU wheel, not a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install divergence with its dependencies (CPU torch)
+
+demo: $(STAMP) ## Run divergence diff on the bundled Cairo example (table + out/cairo-report.html)
+	@mkdir -p out
+	$(BIN)/divergence diff data/examples/cairo-multisource.jsonl -o out/cairo-report.html || test $$? -eq 1
+	$(BIN)/divergence diff data/examples/cairo-multisource.jsonl || test $$? -eq 1
+	@echo "HTML report: out/cairo-report.html"
+
+test: $(STAMP) ## Run every test, the real-model integration tests included
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## Run the unit tests only (deterministic fake embedder, seconds)
+	$(BIN)/python -m pytest -q -m "not integration"
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check divergence tests
+	$(BIN)/ruff format --check divergence tests
+	$(BIN)/mypy
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format divergence tests
+	$(BIN)/ruff check --fix divergence tests
+
+clean: ## Remove the virtualenv, caches and outputs
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info

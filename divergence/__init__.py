@@ -1,0 +1,71 @@
+"""divergence: find where news sources disagree.
+
+>>> import divergence
+>>> report = divergence.compare("data/examples/cairo-truce-talks-2024-04-08.txt")  # doctest: +SKIP
+>>> report.divergences[["source_a", "source_b", "kind", "divergence"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from divergence.checks import Finding, Kind, Span, run_checks
+from divergence.claims import Claim, extract_claims
+from divergence.documents import Document, load_documents
+from divergence.embeddings import Embedder, SentenceTransformerEmbedder, get_embedder
+from divergence.errors import (
+    DivergenceError,
+    InputError,
+    ModelError,
+    NothingToCompare,
+    OutputError,
+    UnknownFormat,
+    UnknownModel,
+)
+from divergence.pairing import Pair, pair_claims
+from divergence.pipeline import By, compare
+from divergence.render import Format, render, write_atomic
+from divergence.report import Report
+from divergence.scoring import (
+    CheckScorer,
+    ContradictionScorer,
+    CrossEncoderScorer,
+    Score,
+    get_scorer,
+    score_texts,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "By",
+    "CheckScorer",
+    "Claim",
+    "ContradictionScorer",
+    "CrossEncoderScorer",
+    "DivergenceError",
+    "Document",
+    "Embedder",
+    "Finding",
+    "Format",
+    "InputError",
+    "Kind",
+    "ModelError",
+    "NothingToCompare",
+    "OutputError",
+    "Pair",
+    "Report",
+    "Score",
+    "SentenceTransformerEmbedder",
+    "Span",
+    "UnknownFormat",
+    "UnknownModel",
+    "__version__",
+    "compare",
+    "extract_claims",
+    "get_embedder",
+    "get_scorer",
+    "load_documents",
+    "pair_claims",
+    "render",
+    "run_checks",
+    "score_texts",
+]

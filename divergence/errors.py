@@ -1,0 +1,34 @@
+"""Every error divergence raises on purpose: one line each, the docstring is the meaning."""
+
+from __future__ import annotations
+
+
+class DivergenceError(Exception):
+    """Base class: a problem with the user's input or setup, reported as one line."""
+
+
+class InputError(DivergenceError):
+    """An input file or stream cannot be read as documents or pairs."""
+
+
+class UnknownFormat(InputError):
+    """The input's format cannot be told from its name or content."""
+
+
+class NothingToCompare(DivergenceError):
+    """The input holds fewer than two sources, so there is nothing to compare."""
+
+
+class ModelError(DivergenceError):
+    """A model could not be loaded or does not have the labels divergence needs."""
+
+
+class UnknownModel(ModelError, KeyError):
+    """A model name is neither registered nor a path on disk."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class OutputError(DivergenceError):
+    """A report cannot be written in the requested format or place."""

@@ -1,0 +1,276 @@
+"""Render reports and tables as a terminal table, Markdown, CSV, JSON(L), Parquet or HTML.
+
+Files are written atomically: to a temporary file beside the target, then ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from divergence.errors import OutputError
+from divergence.report import Report
+
+
+class Format(str, Enum):
+    """Output formats; plain strings are accepted too."""
+
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+    JSON = "json"
+    JSONL = "jsonl"
+    HTML = "html"
+    PARQUET = "parquet"
+
+
+#: The columns a person reads; machine formats carry every column.
+READABLE = ["divergence", "kind", "source_a", "claim_a", "source_b", "claim_b", "evidence_a", "evidence_b"]
+_SUFFIX_FORMATS = {".md": "markdown", ".csv": "csv", ".json": "json", ".jsonl": "jsonl",
+                   ".html": "html", ".htm": "html", ".parquet": "parquet", ".txt": "table"}  # fmt: skip
+
+
+def format_for_path(path: str | Path) -> str | None:
+    """The format a file name asks for by its suffix, if any."""
+    return _SUFFIX_FORMATS.get(Path(path).suffix.lower())
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts with JSON-safe values (NaN becomes None)."""
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", force_ascii=False))
+    return rows
+
+
+def _highlight(text: str, spans: Sequence[Sequence[int]], wrap: Callable[[str], str],
+               escape: Callable[[str], str]) -> str:  # fmt: skip
+    """``text`` with each evidence span wrapped; overlapping spans are merged."""
+    merged: list[list[int]] = []
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, cursor = [], 0
+    for start, end in merged:
+        out.append(escape(text[cursor:start]))
+        out.append(wrap(escape(text[start:end])))
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
+def render_frame(frame: pd.DataFrame, fmt: Format | str, *, title: str = "") -> str | bytes:
+    """Any DataFrame in any format (used for claims; reports add their own layout)."""
+    fmt = Format(fmt)
+    if fmt is Format.CSV:
+        flat = frame.copy()
+        for col in flat.columns:
+            if flat[col].map(lambda v: isinstance(v, list | dict)).any():
+                flat[col] = flat[col].map(lambda v: json.dumps(v, ensure_ascii=False))
+        return str(flat.to_csv(index=False, lineterminator="\n"))
+    if fmt is Format.JSON:
+        return json.dumps(_records(frame), ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.JSONL:
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _records(frame))
+    if fmt is Format.PARQUET:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    if fmt is Format.MARKDOWN:
+        return _markdown(frame) + "\n"
+    if fmt is Format.HTML:
+        body = frame.to_html(index=False, escape=True, border=0, classes="frame")
+        return _page(title or "divergence", body)
+    return _rich_table(frame, title)
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    def cell(v: Any) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        text = f"{v:.2f}" if isinstance(v, float) else str(v)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _rich_table(frame: pd.DataFrame, title: str) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, show_lines=True)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(table)
+    return buffer.getvalue()
+
+
+def render(
+    report: Report, fmt: Format | str, *, all_pairs: bool = False, color: bool = False
+) -> str | bytes:
+    """A report's flagged divergences (every scored pair with ``all_pairs``) in one format.
+
+    ``color`` styles the terminal table for a terminal; without it evidence is «marked».
+    """
+    fmt = Format(fmt)
+    pairs = report.pairs if all_pairs else report.divergences
+    if fmt is Format.JSON:
+        document = {
+            "options": report.options,
+            "sources": report.sources,
+            "pairs": _records(pairs),
+            "agreement": json.loads(report.summary.to_json(orient="index")),
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.HTML:
+        return render_html(report, all_pairs=all_pairs)
+    if fmt is Format.TABLE:
+        return _report_table(report, pairs, color)
+    if fmt is Format.MARKDOWN:
+        return _markdown(pairs[READABLE]) + "\n" if len(pairs) else "No divergences.\n"
+    return render_frame(pairs, fmt)
+
+
+def _report_table(report: Report, pairs: pd.DataFrame, color: bool) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    n_sources = len(report.sources)
+    title = f"{len(pairs)} divergence{'s' * (len(pairs) != 1)} across {n_sources} sources"
+    table = Table(title=title, show_lines=True)
+    for name, kwargs in [("score", {"justify": "right"}), ("kind", {}), ("source A", {}),
+                         ("claim A", {"ratio": 1}), ("source B", {}), ("claim B", {"ratio": 1})]:  # fmt: skip
+        table.add_column(name, overflow="fold", **kwargs)  # type: ignore[arg-type]
+    def bold(s: str) -> str:
+        return f"[bold reverse]{s}[/]" if color else f"«{s}»"
+
+    for row in pairs.itertuples(index=False):
+        table.add_row(
+            f"{row.divergence:.2f}", str(row.kind or row.label),
+            escape(str(row.source_a)), _highlight(str(row.claim_a), row.spans_a, bold, escape),
+            escape(str(row.source_b)), _highlight(str(row.claim_b), row.spans_b, bold, escape),
+        )  # fmt: skip
+    buffer = io.StringIO()
+    width = shutil.get_terminal_size((160, 40)).columns if color else 160
+    console = Console(file=buffer, width=width, force_terminal=color,
+                      color_system="standard" if color else None)  # fmt: skip
+    console.print(table if len(pairs) else f"No divergences across {n_sources} sources.")
+    return buffer.getvalue()
+
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#1d2327;padding:0 1rem}
+h1{font-size:1.5rem;margin-bottom:.2rem} .meta{color:#5f6b76;margin-bottom:1.5rem}
+table{border-collapse:collapse;width:100%;margin-bottom:2rem} th,td{border-bottom:1px solid #dde3e8;padding:.5rem;vertical-align:top;text-align:left}
+th{background:#f3f6f8;font-weight:600} td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+mark{background:#ffd966;padding:0 .1em;border-radius:2px} .source{font-weight:600;color:#0b5394} .outlet{color:#5f6b76;font-size:.85em}
+.kind{display:inline-block;padding:.05rem .45rem;border-radius:1rem;background:#eef1f4;font-size:.85em} .note{color:#5f6b76;font-size:.85em}
+table.matrix td{text-align:center;font-variant-numeric:tabular-nums}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{html.escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def render_html_table(report: Report, *, all_pairs: bool = False) -> str:
+    """The divergences as an HTML table with evidence highlighted (no page around it)."""
+    pairs = report.pairs if all_pairs else report.divergences
+    if not len(pairs):
+        return "<p>No divergences.</p>"
+    mark: Callable[[str], str] = lambda s: f"<mark>{s}</mark>"  # noqa: E731
+    rows = []
+    for row in pairs.itertuples(index=False):
+        sides = []
+        for claim, source, outlet, spans in [(row.claim_a, row.source_a, row.outlet_a, row.spans_a),
+                                             (row.claim_b, row.source_b, row.outlet_b, row.spans_b)]:  # fmt: skip
+            via = f'<div class="outlet">via {html.escape(str(outlet))}</div>' if outlet != source else ""
+            sides.append(f'<td><div class="source">{html.escape(str(source))}</div>{via}'
+                         f"{_highlight(str(claim), spans, mark, html.escape)}</td>")  # fmt: skip
+        rows.append(
+            f'<tr><td class="num">{row.divergence:.2f}</td>'
+            f'<td><span class="kind">{html.escape(str(row.kind or row.label))}</span>'
+            f'<div class="note">{html.escape(str(row.note))}</div></td>{"".join(sides)}'
+            f'<td class="num">{row.similarity:.2f}</td><td class="num">{row.p_contradiction:.2f}</td></tr>'
+        )
+    head = ("<tr><th>divergence</th><th>kind</th><th>claim A</th><th>claim B</th>"
+            "<th>similarity</th><th>p(contradiction)</th></tr>")  # fmt: skip
+    return f'<table class="divergences"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _matrix_html(summary: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in summary.columns)
+    rows = []
+    for source, values in summary.iterrows():
+        cells = []
+        for v in values:
+            if isinstance(v, float) and math.isnan(v):
+                cells.append('<td style="color:#aab4bd">–</td>')
+            else:
+                red = int(255 * (1 - float(v)))  # disagreement shows as red
+                cells.append(f'<td style="background:rgb(255,{255 - red // 2},{255 - red})">{float(v):.2f}</td>')
+        rows.append(f"<tr><th>{html.escape(str(source))}</th>{''.join(cells)}</tr>")
+    return f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def render_html(report: Report, *, all_pairs: bool = False) -> str:
+    """A self-contained HTML page: counts, divergences side by side, agreement matrix."""
+    n = len(report.divergences)
+    options = ", ".join(f"{k}={v}" for k, v in report.options.items())
+    body = (
+        f"<h1>divergence report</h1><div class=\"meta\">{n} divergence{'s' * (n != 1)} flagged among "
+        f"{len(report.pairs)} scored pairs, {len(report.claims)} claims, {len(report.sources)} sources"
+        f"<br>{html.escape(options)}</div>"
+        f"<h2>Divergences</h2>{render_html_table(report, all_pairs=all_pairs)}"
+        f"<h2>Agreement between sources</h2><p class=\"meta\">1 = their paired claims agree, "
+        f"0 = they diverge; – = never paired.</p>{_matrix_html(report.summary)}"
+    )
+    return _page("divergence report", body)
+
+
+def write_atomic(data: str | bytes, path: str | Path) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then ``os.replace``."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{path}: is a folder")
+    if not target.parent.exists():
+        raise OutputError(f"{path}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def emit(data: str | bytes, path: str | Path | None, stream: TextIO) -> None:
+    """Write rendered output to ``path`` atomically, or to ``stream`` when no path is given."""
+    if path is not None and str(path) != "-":
+        write_atomic(data, path)
+    elif isinstance(data, bytes):
+        raise OutputError("parquet output is binary: write it to a file with -o FILE")
+    else:
+        stream.write(data)

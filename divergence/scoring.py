@@ -1,0 +1,215 @@
+"""Stage 4: score pairs: p(contradiction/entailment/neutral) and typed divergence checks."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from divergence.checks import Finding, Kind, combine, run_checks
+from divergence.errors import ModelError, UnknownModel
+from divergence.terms import key_terms, term_overlap
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+#: Column order of every scorer's output.
+LABELS = ("contradiction", "entailment", "neutral")
+DEFAULT_SCORER = "checks"
+ENV_SCORER = "DIVERGENCE_SCORER"
+#: A pair is flagged when its divergence score reaches this.
+THRESHOLD = 0.5
+
+
+class ContradictionScorer(ABC):
+    """Scores text pairs; subclasses implement :meth:`predict_batch`."""
+
+    name: str = "scorer"
+    batch_size: int = 32
+
+    @abstractmethod
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
+        """Probabilities for one batch, shape (len(pairs), 3), columns in :data:`LABELS` order."""
+
+    def predict(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> NDArray[np.float64]:
+        """Probabilities for any number of pairs, in batches."""
+        out = [np.zeros((0, 3))]
+        for i in range(0, len(pairs), self.batch_size):
+            batch = pairs[i : i + self.batch_size]
+            out.append(np.asarray(self.predict_batch(batch), dtype=np.float64))
+            if progress:
+                progress(len(batch))
+        return np.vstack(out)
+
+
+class CheckScorer(ContradictionScorer):
+    """The default until a trained NLI model ships: probabilities from the typed checks.
+
+    ``p_contradiction`` is the combined strength of the typed findings, ``p_entailment``
+    grows with word overlap when nothing diverges, ``p_neutral`` is the rest. These are
+    rule-based scores, not calibrated probabilities; every one is explained by evidence.
+    """
+
+    name = "checks"
+    batch_size = 256
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
+        rows = []
+        for a, b in pairs:
+            overlap = term_overlap(key_terms(a), key_terms(b))
+            contradiction = combine(run_checks(a, b, overlap=overlap))
+            lexical = fuzz.token_set_ratio(a.lower(), b.lower()) / 100
+            entailment = (1 - contradiction) * max(0.0, (lexical - 0.6) / 0.4)
+            rows.append((contradiction, entailment, 1 - contradiction - entailment))
+        return np.array(rows, dtype=np.float64).reshape(-1, 3)
+
+
+class CrossEncoderScorer(ContradictionScorer):
+    """Any sentence-transformers CrossEncoder NLI model, by local path or hub name.
+
+    Labels are read by name from the model's ``id2label`` (never assumed by index).
+    """
+
+    def __init__(self, name_or_path: str, *, device: str = "cpu", batch_size: int = 32) -> None:
+        self.name = name_or_path
+        self.device = device
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._columns: list[int] | None = None
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import CrossEncoder
+
+            from divergence.embeddings import quiet_model_loading
+
+            quiet_model_loading()
+            try:
+                self._model = CrossEncoder(self.name, device=self.device)
+            except Exception as e:  # hub errors, missing files, bad configs: all one message
+                raise ModelError(f"cannot load scorer {self.name!r}: {type(e).__name__}") from e
+            self._columns = label_columns(self._model.config.id2label)
+        return self._model
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
+        model = self.model
+        logits = np.asarray(
+            model.predict(
+                list(pairs),
+                batch_size=self.batch_size,
+                activation_fn=_identity,
+                show_progress_bar=False,
+            ),
+            dtype=np.float64,
+        ).reshape(len(pairs), -1)
+        assert self._columns is not None
+        return softmax(logits)[:, self._columns]
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    result: NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+def label_columns(id2label: dict[int, str] | dict[str, str]) -> list[int]:
+    """Output columns of a model for contradiction, entailment, neutral, found by label name."""
+    by_name: dict[str, int] = {}
+    for index, label in id2label.items():
+        by_name[str(label).strip().lower()] = int(index)
+    columns = []
+    for wanted in LABELS:
+        matches = [i for name, i in by_name.items() if name.startswith(wanted[:6])]
+        if len(matches) != 1:
+            found = ", ".join(str(v) for v in id2label.values())
+            raise ModelError(f"model labels ({found}) do not name exactly one {wanted!r} label")
+        columns.append(matches[0])
+    return columns
+
+
+SCORERS: dict[str, Callable[[], ContradictionScorer]] = {DEFAULT_SCORER: CheckScorer}
+
+
+def get_scorer(name: str | None = None) -> ContradictionScorer:
+    """A scorer by registered name, or a CrossEncoder NLI model by path or hub name.
+
+    ``None`` means ``$DIVERGENCE_SCORER`` or the default, ``checks``.
+    """
+    name = name or os.environ.get(ENV_SCORER) or DEFAULT_SCORER
+    if name in SCORERS:
+        return SCORERS[name]()
+    if Path(name).exists() or "/" in name:
+        return CrossEncoderScorer(name)
+    raise UnknownModel(
+        f"unknown scorer {name!r} (known: {', '.join(sorted(SCORERS))}, or a CrossEncoder path)"
+    )
+
+
+@dataclass(frozen=True)
+class Score:
+    """The verdict on one pair: model probabilities, typed findings and the final divergence."""
+
+    p_contradiction: float
+    p_entailment: float
+    p_neutral: float
+    label: str
+    divergence: float
+    kind: str | None
+    findings: tuple[Finding, ...]
+
+
+def score_texts(
+    pairs: Sequence[tuple[str, str]],
+    *,
+    scorer: ContradictionScorer,
+    speakers: Sequence[tuple[str | None, str | None]] | None = None,
+    threshold: float = THRESHOLD,
+    progress: Callable[[int], None] | None = None,
+) -> list[Score]:
+    """Score text pairs with a model and the typed checks.
+
+    ``divergence`` is the stronger of the model's p(contradiction) and the combined
+    strength of the typed findings; ``kind`` names the strongest finding, or
+    ``contradiction`` when only the model saw one. Contradiction is decided before
+    entailment: a divergent pair is never labelled entailment.
+    """
+    probs = scorer.predict(pairs, progress=progress)
+    scores = []
+    for index, ((a, b), row) in enumerate(zip(pairs, probs, strict=True)):
+        speaker_a, speaker_b = speakers[index] if speakers else (None, None)
+        overlap = term_overlap(key_terms(a), key_terms(b))
+        findings = tuple(
+            run_checks(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
+        )
+        p_c, p_e, p_n = (float(x) for x in row)
+        divergence = max(p_c, combine(findings))
+        if divergence >= threshold or p_c >= max(p_e, p_n):
+            label = "contradiction"
+        else:
+            label = "entailment" if p_e >= p_n else "neutral"
+        kind: str | None = findings[0].kind.value if findings else None
+        if kind is None and label == "contradiction":
+            kind = Kind.CONTRADICTION.value
+        scores.append(
+            Score(
+                round(p_c, 4), round(p_e, 4), round(p_n, 4), label, round(divergence, 4), kind, findings
+            )
+        )
+    return scores

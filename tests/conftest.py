@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from divergence import embeddings
+from divergence.embeddings import Embedder, SentenceTransformerEmbedder, bundled_model_path
+from tests.fakes import HashingEmbedder
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = Path(__file__).parent.parent / "data" / "examples"
+
+
+@pytest.fixture(autouse=True)
+def fake_embedder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests get the hashing fake as the default embedder; integration tests the real one."""
+    if request.node.get_closest_marker("integration"):
+        real = request.getfixturevalue("real_embedder")
+        monkeypatch.setitem(embeddings.EMBEDDERS, embeddings.DEFAULT_EMBEDDER, lambda: real)
+    else:
+        monkeypatch.setitem(embeddings.EMBEDDERS, embeddings.DEFAULT_EMBEDDER, HashingEmbedder)
+
+
+@pytest.fixture(autouse=True)
+def no_env_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(embeddings.ENV_EMBEDDER, raising=False)
+    monkeypatch.delenv("DIVERGENCE_SCORER", raising=False)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Iterator[Embedder]:
+    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
+    embedder = SentenceTransformerEmbedder(str(bundled_model_path()))
+    embedder.model  # noqa: B018 - load now, once
+    yield embedder
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    return EXAMPLES
