@@ -68,4 +68,5 @@ __all__ = [
     "render",
     "run_checks",
     "score_texts",
+    "write_atomic",
 ]

@@ -105,7 +105,7 @@ def _clean_np(text: str, start: int, end: int) -> Attribution | None:
     if lowered in _UNSPECIFIC or lowered in _PRONOUNS or words[-1].lower() in _PRONOUNS:
         return None
     named = any(w[0].isupper() for w in words if w.lower() not in _STOP_WORDS)
-    generic = words[-1].lower().strip("’'s") in _GENERIC_HEADS
+    generic = words[-1].lower().removesuffix("’s").removesuffix("'s") in _GENERIC_HEADS
     if not (named or generic):
         return None
     return Attribution(phrase, start, end)

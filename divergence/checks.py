@@ -80,7 +80,7 @@ _NUM = re.compile(
 _UNIT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _UNIT_SKIP = {"of", "more", "than", "at", "least", "about", "around", "nearly", "some", "over",
               "the", "were", "was", "had", "have", "been", "are", "a", "an", "and", "in", "on",
-              "by", "to", "as", "with", "almost", "up", "some", "roughly", "approximately"}  # fmt: skip
+              "by", "to", "as", "with", "almost", "up", "roughly", "approximately"}  # fmt: skip
 #: Units too general to tie two counts together without shared context ("40 people killed"
 #: and "33 people wounded" count different things).
 _GENERIC_UNITS = {"people", "persons", "%", "times", "percent"}
@@ -141,9 +141,9 @@ def _alike(a: str, b: str) -> bool:
 def _same_thing(qa: Quantity, qb: Quantity) -> bool:
     """Whether two quantities count the same thing: same unit, or shared words around them."""
     shared_context = any(_alike(x, y) for x in qa.context for y in qb.context)
-    if qa.unit and qb.unit and _alike(qa.unit, qb.unit):
-        return qa.unit not in _GENERIC_UNITS or shared_context
-    return shared_context and not (qa.unit == "%") != (qb.unit == "%")
+    if qa.unit and qb.unit:  # both name what they count: it must be the same thing
+        return _alike(qa.unit, qb.unit) and (qa.unit not in _GENERIC_UNITS or shared_context)
+    return shared_context and (qa.unit == "%") == (qb.unit == "%")
 
 
 def check_numbers(a: str, b: str) -> Finding | None:
@@ -212,7 +212,8 @@ _NEGATIVE = _terms([
     r"dampened hopes", r"hopes dim(?:med)?", r"pessimis(?:m|tic)", r"unresolved", r"no progress",
     r"no breakthrough", r"stalemate", r"rejected", r"broke down", r"lingering",
 ])  # fmt: skip
-_HEDGES = _terms([r"may", r"might", r"could", r"reportedly", r"allegedly", r"possibly", r"perhaps",
+# "(?-i:may)": the hedge, never the month "May".
+_HEDGES = _terms([r"(?-i:may)", r"might", r"could", r"reportedly", r"allegedly", r"possibly", r"perhaps",
                   r"unconfirmed", r"unclear", r"appears? to", r"seems? to", r"likely",
                   r"expected to", r"believed to", r"suspected"])  # fmt: skip
 _BOOSTERS = _terms([r"confirmed", r"definitely", r"certainly", r"clearly", r"undoubtedly",
@@ -298,13 +299,18 @@ def _dates(text: str) -> list[tuple[str, str, Span]]:
     return out
 
 
+def _all_have_year(values: set[str]) -> bool:
+    return all(len(v) == 10 for v in values)
+
+
 def check_dates(a: str, b: str) -> Finding | None:
     """The same kind of date, different values: "on Monday" vs "on Tuesday"."""
     dates_a, dates_b = _dates(a), _dates(b)
     for kind in ("day", "weekday", "year"):
         values_a = {v for k, v, _ in dates_a if k == kind}
         values_b = {v for k, v, _ in dates_b if k == kind}
-        if kind == "day":  # "April 8" and "2024-04-08" agree: compare on what both give
+        if kind == "day" and not (_all_have_year(values_a) and _all_have_year(values_b)):
+            # "April 8" and "2024-04-08" agree: compare on what both give
             values_a = {v[-5:] for v in values_a}
             values_b = {v[-5:] for v in values_b}
         if values_a and values_b and not values_a & values_b:

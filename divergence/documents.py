@@ -90,7 +90,8 @@ def _load_one(
         text = _decode(
             stream.buffer.read() if hasattr(stream, "buffer") else stream.read(), "<stdin>"
         )
-        fmt = fmt or ("jsonl" if text.lstrip().startswith("{") else "txt")
+        start = text.lstrip()[:1]
+        fmt = fmt or {"{": "jsonl", "[": "json"}.get(start, "txt")
         return _parse(text, fmt, "<stdin>", "stdin", skip_invalid, max_chars)
     p = Path(path)
     if p.is_dir():
@@ -123,7 +124,8 @@ def _decode(data: bytes | str, name: str) -> str:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise InputError(f"{name}: invalid UTF-8 at byte {e.start}") from None
+            bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # offsets count from the file start
+            raise InputError(f"{name}: invalid UTF-8 at byte {e.start + bom}") from None
     if not text.strip():
         raise InputError(f"{name}: input is empty")
     return text
@@ -148,7 +150,8 @@ def _parse(
     else:
         delimiter = "\t" if fmt == "tsv" else ","
         rows = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        records = ((i, r) for i, r in enumerate(rows, 2))  # line 1 is the header
+        # line_num after reading a row is the line it ends on; quoted fields can span lines.
+        records = ((rows.line_num, r) for r in rows)
     return _from_records(records, name, stem, skip_invalid, max_chars)
 
 

@@ -44,7 +44,10 @@ class Embedder(ABC):
             return np.zeros((0, 0), dtype=np.float32)
         vectors = np.vstack(chunks)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms == 0, 1, norms)
+        normalised: NDArray[np.float32] = (vectors / np.where(norms == 0, 1, norms)).astype(
+            np.float32
+        )
+        return normalised
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -82,7 +85,7 @@ def quiet_model_loading() -> None:
     """Hide transformers' own "Loading weights" bars: divergence shows its own progress."""
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def bundled_model_path() -> Path:

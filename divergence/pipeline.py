@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
@@ -15,6 +16,8 @@ from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, duplicate_group
 from divergence.progress import progress_bar
 from divergence.report import Report, build_report
 from divergence.scoring import THRESHOLD, ContradictionScorer, get_scorer, score_texts
+
+log = logging.getLogger("divergence")
 
 
 class By(str, Enum):
@@ -35,7 +38,9 @@ def as_documents(documents: Iterable[Document | Mapping[str, Any]] | str | Path)
         elif isinstance(item, Mapping):
             out.append(record_document(item, f"doc{index}", f"document {index}"))
         else:
-            raise InputError(f"document {index}: expected a Document or a dict, got {type(item).__name__}")
+            raise InputError(
+                f"document {index}: expected a Document or a dict, got {type(item).__name__}"
+            )
     return out
 
 
@@ -64,6 +69,7 @@ def compare(
     docs = as_documents(documents)
     claims = extract_claims(docs, min_checkworthiness=min_checkworthiness)
     sources = sorted({c.source(by) for c in claims})
+    log.info("%d documents: %d claims from %d sources", len(docs), len(claims), len(sources))
     if len(sources) < 2:
         found = f"only one source ({sources[0]})" if sources else "no check-worthy claims"
         raise NothingToCompare(f"{found}: nothing to compare")
@@ -77,6 +83,8 @@ def compare(
         claims, vectors, by=by, top_k=top_k, min_similarity=min_similarity,
         min_topic=min_topic, groups=groups,
     )  # fmt: skip
+    log.info("%d pairs to score (%d near-duplicate claims grouped)", len(pairs),
+             sum(g != i for i, g in enumerate(groups)))  # fmt: skip
     with progress_bar(len(pairs), "scoring pairs", enabled=progress) as update:
         scores = score_texts(
             [(claims[p.a].text, claims[p.b].text) for p in pairs],
@@ -90,4 +98,8 @@ def compare(
         "min_similarity": min_similarity, "min_topic": min_topic, "threshold": threshold,
         "documents": len(docs),
     }  # fmt: skip
-    return build_report(claims, groups, pairs, scores, by=by, threshold=threshold, options=options)
+    report = build_report(
+        claims, groups, pairs, scores, by=by, threshold=threshold, options=options
+    )
+    log.info("%d divergences flagged at threshold %.2f", len(report.divergences), threshold)
+    return report

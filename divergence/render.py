@@ -12,7 +12,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,7 +36,16 @@ class Format(str, Enum):
 
 
 #: The columns a person reads; machine formats carry every column.
-READABLE = ["divergence", "kind", "source_a", "claim_a", "source_b", "claim_b", "evidence_a", "evidence_b"]
+READABLE = [
+    "divergence",
+    "kind",
+    "source_a",
+    "claim_a",
+    "source_b",
+    "claim_b",
+    "evidence_a",
+    "evidence_b",
+]
 _SUFFIX_FORMATS = {".md": "markdown", ".csv": "csv", ".json": "json", ".jsonl": "jsonl",
                    ".html": "html", ".htm": "html", ".parquet": "parquet", ".txt": "table"}  # fmt: skip
 
@@ -46,15 +55,25 @@ def format_for_path(path: str | Path) -> str | None:
     return _SUFFIX_FORMATS.get(Path(path).suffix.lower())
 
 
+def _missing(value: Any) -> bool:
+    """None, or the NaN pandas puts in its place in text columns."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _kind(row: Any) -> str:
+    """A pair's divergence type, or its label when no typed check fired."""
+    return str(row.label if _missing(row.kind) else row.kind)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts with JSON-safe values (NaN becomes None)."""
     rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", force_ascii=False))
     return rows
 
 
-def _highlight(text: str, spans: Sequence[Sequence[int]], wrap: Callable[[str], str],
+def _highlight(text: str, spans: Any, wrap: Callable[[str], str],
                escape: Callable[[str], str]) -> str:  # fmt: skip
-    """``text`` with each evidence span wrapped; overlapping spans are merged."""
+    """``text`` with each evidence span (``[start, end]`` pairs) wrapped; overlaps merge."""
     merged: list[list[int]] = []
     for start, end in sorted((int(s), int(e)) for s, e in spans):
         if merged and start <= merged[-1][1]:
@@ -97,13 +116,15 @@ def render_frame(frame: pd.DataFrame, fmt: Format | str, *, title: str = "") -> 
 
 def _markdown(frame: pd.DataFrame) -> str:
     def cell(v: Any) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if _missing(v):
             return ""
         text = f"{v:.2f}" if isinstance(v, float) else str(v)
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 
@@ -115,7 +136,9 @@ def _rich_table(frame: pd.DataFrame, title: str) -> str:
     for col in frame.columns:
         table.add_column(str(col), overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(
+            *("" if _missing(v) else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row)
+        )
     buffer = io.StringIO()
     Console(file=buffer, width=160, force_terminal=False, color_system=None).print(table)
     return buffer.getvalue()
@@ -153,17 +176,21 @@ def _report_table(report: Report, pairs: pd.DataFrame, color: bool) -> str:
     from rich.table import Table
 
     n_sources = len(report.sources)
-    title = f"{len(pairs)} divergence{'s' * (len(pairs) != 1)} across {n_sources} sources"
+    n = len(report.divergences)
+    title = f"{n} divergence{'s' * (n != 1)} across {n_sources} sources"
+    if len(pairs) != n:
+        title += f" ({len(pairs)} pairs shown)"
     table = Table(title=title, show_lines=True)
     for name, kwargs in [("score", {"justify": "right"}), ("kind", {}), ("source A", {}),
                          ("claim A", {"ratio": 1}), ("source B", {}), ("claim B", {"ratio": 1})]:  # fmt: skip
         table.add_column(name, overflow="fold", **kwargs)  # type: ignore[arg-type]
+
     def bold(s: str) -> str:
         return f"[bold reverse]{s}[/]" if color else f"«{s}»"
 
     for row in pairs.itertuples(index=False):
         table.add_row(
-            f"{row.divergence:.2f}", str(row.kind or row.label),
+            f"{row.divergence:.2f}", _kind(row),
             escape(str(row.source_a)), _highlight(str(row.claim_a), row.spans_a, bold, escape),
             escape(str(row.source_b)), _highlight(str(row.claim_b), row.spans_b, bold, escape),
         )  # fmt: skip
@@ -188,8 +215,8 @@ table.matrix td{text-align:center;font-variant-numeric:tabular-nums}
 
 def _page(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{html.escape(title)}</title>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
 
@@ -205,12 +232,16 @@ def render_html_table(report: Report, *, all_pairs: bool = False) -> str:
         sides = []
         for claim, source, outlet, spans in [(row.claim_a, row.source_a, row.outlet_a, row.spans_a),
                                              (row.claim_b, row.source_b, row.outlet_b, row.spans_b)]:  # fmt: skip
-            via = f'<div class="outlet">via {html.escape(str(outlet))}</div>' if outlet != source else ""
+            via = (
+                f'<div class="outlet">via {html.escape(str(outlet))}</div>'
+                if str(outlet) != str(source)
+                else ""
+            )
             sides.append(f'<td><div class="source">{html.escape(str(source))}</div>{via}'
                          f"{_highlight(str(claim), spans, mark, html.escape)}</td>")  # fmt: skip
         rows.append(
             f'<tr><td class="num">{row.divergence:.2f}</td>'
-            f'<td><span class="kind">{html.escape(str(row.kind or row.label))}</span>'
+            f'<td><span class="kind">{html.escape(_kind(row))}</span>'
             f'<div class="note">{html.escape(str(row.note))}</div></td>{"".join(sides)}'
             f'<td class="num">{row.similarity:.2f}</td><td class="num">{row.p_contradiction:.2f}</td></tr>'
         )
@@ -229,7 +260,9 @@ def _matrix_html(summary: pd.DataFrame) -> str:
                 cells.append('<td style="color:#aab4bd">–</td>')
             else:
                 red = int(255 * (1 - float(v)))  # disagreement shows as red
-                cells.append(f'<td style="background:rgb(255,{255 - red // 2},{255 - red})">{float(v):.2f}</td>')
+                cells.append(
+                    f'<td style="background:rgb(255,{255 - red // 2},{255 - red})">{float(v):.2f}</td>'
+                )
         rows.append(f"<tr><th>{html.escape(str(source))}</th>{''.join(cells)}</tr>")
     return f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -239,11 +272,11 @@ def render_html(report: Report, *, all_pairs: bool = False) -> str:
     n = len(report.divergences)
     options = ", ".join(f"{k}={v}" for k, v in report.options.items())
     body = (
-        f"<h1>divergence report</h1><div class=\"meta\">{n} divergence{'s' * (n != 1)} flagged among "
+        f'<h1>divergence report</h1><div class="meta">{n} divergence{"s" * (n != 1)} flagged among '
         f"{len(report.pairs)} scored pairs, {len(report.claims)} claims, {len(report.sources)} sources"
         f"<br>{html.escape(options)}</div>"
         f"<h2>Divergences</h2>{render_html_table(report, all_pairs=all_pairs)}"
-        f"<h2>Agreement between sources</h2><p class=\"meta\">1 = their paired claims agree, "
+        f'<h2>Agreement between sources</h2><p class="meta">1 = their paired claims agree, '
         f"0 = they diverge; – = never paired.</p>{_matrix_html(report.summary)}"
     )
     return _page("divergence report", body)

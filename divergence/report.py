@@ -120,7 +120,7 @@ def agreement_matrix(pairs: pd.DataFrame, sources: Sequence[str]) -> pd.DataFram
             ),
         ])  # fmt: skip
         means = both.groupby(["source_a", "source_b"])["divergence"].mean()
-        for (a, b), value in means.items():
+        for (a, b), value in zip(means.index.tolist(), means.tolist(), strict=True):
             matrix.loc[a, b] = round(1 - float(value), 4)
     for source in sources:
         matrix.loc[source, source] = 1.0

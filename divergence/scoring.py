@@ -209,7 +209,13 @@ def score_texts(
             kind = Kind.CONTRADICTION.value
         scores.append(
             Score(
-                round(p_c, 4), round(p_e, 4), round(p_n, 4), label, round(divergence, 4), kind, findings
+                round(p_c, 4),
+                round(p_e, 4),
+                round(p_n, 4),
+                label,
+                round(divergence, 4),
+                kind,
+                findings,
             )
         )
     return scores

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import pandas as pd
 
@@ -18,8 +20,13 @@ COLUMNS = ["id", "outlet", "speaker", "text", "start", "end", "checkworthiness"]
 @click.argument("inputs", nargs=-1, required=True)
 @input_options
 @output_options
-@click.option("--min-checkworthiness", type=click.FloatRange(0, 1), default=MIN_CHECKWORTHINESS,
-              show_default=True, help="Keep sentences whose check-worthiness reaches this.")
+@click.option(
+    "--min-checkworthiness",
+    type=click.FloatRange(0, 1),
+    default=MIN_CHECKWORTHINESS,
+    show_default=True,
+    help="Keep sentences whose check-worthiness reaches this.",
+)
 @verbosity_options
 def claims_command(
     inputs: tuple[str, ...],
@@ -45,4 +52,4 @@ def claims_command(
     if fmt in ("table", "markdown"):
         frame = frame[COLUMNS]
     emit(render_frame(frame, fmt, title=f"{len(found)} claims"), output,
-         click.get_text_stream("stdout"))  # fmt: skip
+         sys.stdout)  # fmt: skip

@@ -11,6 +11,7 @@ from divergence.cli.options import (
     input_options,
     model_options,
     output_options,
+    progress_enabled,
     resolve_format,
     verbosity_options,
 )
@@ -27,17 +28,45 @@ from divergence.scoring import THRESHOLD
 @input_options
 @output_options
 @model_options
-@click.option("--by", type=click.Choice([b.value for b in By]), default=By.SPEAKER.value,
-              show_default=True, help="Compare the speakers quoted, or the outlets printing them.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=THRESHOLD, show_default=True,
-              envvar="DIVERGENCE_THRESHOLD", help="Flag pairs whose divergence reaches this.")
-@click.option("--top-k", type=click.IntRange(min=1), default=TOP_K, show_default=True,
-              help="Partners kept per claim and per other source.")
-@click.option("--min-similarity", type=click.FloatRange(-1, 1), default=MIN_SIMILARITY,
-              show_default=True, help="Least cosine similarity for two claims to be paired.")
-@click.option("--min-topic", type=click.FloatRange(0, 1), default=MIN_TOPIC, show_default=True,
-              help="Least topic score (cosine lifted by shared key terms) to be paired.")
-@click.option("--all", "all_pairs", is_flag=True, help="Output every scored pair, not only flagged ones.")
+@click.option(
+    "--by",
+    type=click.Choice([b.value for b in By]),
+    default=By.SPEAKER.value,
+    show_default=True,
+    help="Compare the speakers quoted, or the outlets printing them.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=THRESHOLD,
+    show_default=True,
+    envvar="DIVERGENCE_THRESHOLD",
+    help="Flag pairs whose divergence reaches this.",
+)
+@click.option(
+    "--top-k",
+    type=click.IntRange(min=1),
+    default=TOP_K,
+    show_default=True,
+    help="Partners kept per claim and per other source.",
+)
+@click.option(
+    "--min-similarity",
+    type=click.FloatRange(-1, 1),
+    default=MIN_SIMILARITY,
+    show_default=True,
+    help="Least cosine similarity for two claims to be paired.",
+)
+@click.option(
+    "--min-topic",
+    type=click.FloatRange(0, 1),
+    default=MIN_TOPIC,
+    show_default=True,
+    help="Least topic score (cosine lifted by shared key terms) to be paired.",
+)
+@click.option(
+    "--all", "all_pairs", is_flag=True, help="Output every scored pair, not only flagged ones."
+)
 @verbosity_options
 def diff(
     inputs: tuple[str, ...],
@@ -73,12 +102,12 @@ def diff(
         report = compare(
             documents, by=by, embedder=embedder, scorer=scorer, top_k=top_k,
             min_similarity=min_similarity, min_topic=min_topic, threshold=threshold,
-            progress=True,
+            progress=progress_enabled(),
         )  # fmt: skip
     except NothingToCompare as e:
         click.echo(f"divergence: {e}", err=True)
         sys.exit(0)
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     color = output is None and stdout.isatty()
     emit(render(report, fmt, all_pairs=all_pairs, color=color), output, stdout)
     sys.exit(1 if len(report.divergences) else 0)

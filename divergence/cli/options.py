@@ -38,6 +38,11 @@ def setup_logging(quiet: bool, verbose: bool) -> None:
     log.propagate = False
 
 
+def progress_enabled() -> bool:
+    """Progress bars show unless --quiet (they also need stderr to be a terminal)."""
+    return logging.getLogger("divergence").getEffectiveLevel() <= logging.WARNING
+
+
 def _logging_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     ctx.ensure_object(dict)
     ctx.obj[param.name] = value

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
 import numpy as np
 
 from divergence.cli import cli
-from divergence.cli.options import model_options, verbosity_options
+from divergence.cli.options import model_options, progress_enabled, verbosity_options
 from divergence.embeddings import get_embedder
 from divergence.errors import InputError
 from divergence.progress import progress_bar
@@ -21,7 +22,9 @@ from divergence.scoring import get_scorer, score_texts
 log = logging.getLogger("divergence")
 
 
-def read_pairs(stream: click.utils.LazyFile | Any, name: str, skip_invalid: bool) -> Iterator[dict[str, Any]]:
+def read_pairs(
+    stream: Iterable[bytes | str], name: str, skip_invalid: bool
+) -> Iterator[dict[str, Any]]:
     """``{"id", "a", "b"}`` objects from JSON lines, with line numbers in every error."""
     skipped = 0
     for lineno, raw in enumerate(stream, 1):
@@ -53,8 +56,13 @@ def read_pairs(stream: click.utils.LazyFile | Any, name: str, skip_invalid: bool
 
 @cli.command(name="score-pairs")
 @click.argument("pairs", type=click.File("rb"), default="-")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write JSON lines to this file (atomically) instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write JSON lines to this file (atomically) instead of stdout.",
+)
 @click.option("--skip-invalid", is_flag=True, help="Skip malformed lines (and say how many).")
 @model_options
 @verbosity_options
@@ -70,17 +78,18 @@ def score_pairs_command(
     Example:
         echo '{"id": 1, "a": "40 people died.", "b": "33 people died."}' | divergence score-pairs
     """
-    name = "<stdin>" if pairs.name in ("-", "<stdin>") else pairs.name
+    name = getattr(pairs, "name", "-")
+    name = "<stdin>" if name in ("-", "<stdin>") else name
     records = list(read_pairs(pairs, name, skip_invalid))
     if not records:
         raise InputError(f"{name}: no pairs to score")
     texts = [(r["a"], r["b"]) for r in records]
     model = get_embedder(embedder)
-    with progress_bar(2 * len(texts), "embedding pairs", enabled=True) as update:
+    with progress_bar(2 * len(texts), "embedding pairs", enabled=progress_enabled()) as update:
         va = model.embed([a for a, _ in texts], progress=update)
         vb = model.embed([b for _, b in texts], progress=update)
     similarity = np.sum(va * vb, axis=1)
-    with progress_bar(len(texts), "scoring pairs", enabled=True) as update:
+    with progress_bar(len(texts), "scoring pairs", enabled=progress_enabled()) as update:
         scores = score_texts(texts, scorer=get_scorer(scorer), progress=update)
     lines = []
     for record, sim, score in zip(records, similarity.tolist(), scores, strict=True):
@@ -90,4 +99,4 @@ def score_pairs_command(
             "label": score.label, "divergence": score.divergence, "kind": score.kind,
         }  # fmt: skip
         lines.append(json.dumps(out, ensure_ascii=False) + "\n")
-    emit("".join(lines), output, click.get_text_stream("stdout"))
+    emit("".join(lines), output, sys.stdout)

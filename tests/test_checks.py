@@ -1,0 +1,467 @@
+"""Typed divergence checks: what each one flags, what it leaves alone, and its evidence spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from divergence.checks import (
+    Finding,
+    Kind,
+    Span,
+    check_attribution,
+    check_certainty,
+    check_dates,
+    check_negation,
+    check_numbers,
+    combine,
+    quantities,
+    run_checks,
+)
+
+
+def span_in(text: str, piece: str, start: int = 0) -> Span:
+    """The Span of ``piece`` in ``text`` (its first occurrence from ``start``)."""
+    at = text.index(piece, start)
+    return Span(at, at + len(piece), piece)
+
+
+def assert_spans_point_into(finding: Finding, a: str, b: str) -> None:
+    for span in finding.spans_a:
+        assert a[span.start : span.end] == span.text
+    for span in finding.spans_b:
+        assert b[span.start : span.end] == span.text
+
+
+# ---- numbers -----------------------------------------------------------------------------
+
+
+def test_numbers_40_vs_33_killed() -> None:
+    a = "At least 40 people were killed in the strike."
+    b = "At least 33 people were killed in the strike."
+    finding = check_numbers(a, b)
+    assert finding is not None
+    assert finding.kind is Kind.NUMERIC
+    assert finding.spans_a == (span_in(a, "40"),)
+    assert finding.spans_b == (span_in(b, "33"),)
+    assert finding.spans_a[0] == Span(9, 11, "40")
+    assert finding.note.startswith("40 vs 33")
+    assert 0.55 <= finding.strength <= 0.95
+
+
+def test_numbers_are_symmetric_in_evidence() -> None:
+    a = "The army deployed 40 tanks near Rafah."
+    b = "The army deployed 33 tanks near Rafah."
+    ab, ba = check_numbers(a, b), check_numbers(b, a)
+    assert ab is not None and ba is not None
+    assert ab.strength == ba.strength
+    assert (ab.spans_a, ab.spans_b) == (ba.spans_b, ba.spans_a)
+
+
+def test_numbers_thousands_vs_hundreds_of_palestinians() -> None:
+    a = "The war has left thousands of Palestinians killed."
+    b = "The war has left hundreds of Palestinians killed."
+    finding = check_numbers(a, b)
+    assert finding is not None
+    assert finding.kind is Kind.NUMERIC
+    assert finding.spans_a == (span_in(a, "thousands"),)
+    assert finding.spans_b == (span_in(b, "hundreds"),)
+    assert "thousands vs hundreds" in finding.note
+    assert finding.strength > 0.55
+
+
+def test_numbers_word_numbers() -> None:
+    a = "Three soldiers were wounded in the ambush."
+    b = "Ten soldiers were wounded in the ambush."
+    finding = check_numbers(a, b)
+    assert finding is not None
+    assert finding.spans_a == (Span(0, 5, "Three"),)
+    assert finding.spans_b == (Span(0, 3, "Ten"),)
+
+
+def test_numbers_scaled_amounts() -> None:
+    a = "The aid package is worth $2 million."
+    b = "The aid package is worth $3 million."
+    finding = check_numbers(a, b)
+    assert finding is not None
+    assert finding.spans_a == (span_in(a, "2 million"),)
+    assert finding.spans_b == (span_in(b, "3 million"),)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Hamas killed 1,200 people in the attack.", "Hamas killed 1,200 people in the attack."),
+        ("Some 1,200 people were killed in the attack.", "About 1,200 people were killed."),
+        ("The damage cost 2 million dollars.", "The damage cost 2,000,000 dollars."),
+        ("Hundreds of Palestinians were killed.", "At least 500 Palestinians were killed."),
+        ("Hamas holds 133 hostages.", "Hamas holds 130 hostages."),  # within rounding
+    ],
+)
+def test_numbers_that_agree(a: str, b: str) -> None:
+    assert check_numbers(a, b) is None
+
+
+def test_numbers_with_different_units() -> None:
+    assert check_numbers("40 people were killed.", "33 buildings were destroyed.") is None
+    assert check_numbers("Hamas freed 40 hostages.", "Gaza lost 33 hospitals.") is None
+
+
+def test_numbers_with_different_units_and_shared_context() -> None:
+    assert check_numbers("Israel released 40 prisoners.", "Israel released 33 hostages.") is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The war began in 2023.", "The war began in 2024."),
+        ("In 2023, Israel launched the war in Gaza.", "In 2024, Israel launched the war in Gaza."),
+        ("Talks resumed on April 8 in Cairo.", "Talks resumed on April 9 in Cairo."),
+    ],
+)
+def test_numbers_ignore_years_and_days(a: str, b: str) -> None:
+    assert check_numbers(a, b) is None
+
+
+def test_quantities_skip_years_but_keep_counts() -> None:
+    text = "In 2024, 40 people were killed and 1,200 wounded."
+    found = quantities(text)
+    assert [q.span.text for q in found] == ["40", "1,200"]
+    assert [(q.low, q.high) for q in found] == [(40.0, 40.0), (1200.0, 1200.0)]
+    assert all(text[q.span.start : q.span.end] == q.span.text for q in found)
+
+
+def test_quantities_vague_amounts_are_ranges() -> None:
+    (thousands,) = quantities("Thousands of Palestinians were displaced.")
+    (hundreds,) = quantities("Hundreds of Palestinians were displaced.")
+    assert thousands.low > hundreds.high
+    assert thousands.unit == hundreds.unit == "palestinians"
+
+
+def test_quantities_percent() -> None:
+    (q,) = quantities("Inflation reached 5% last year.")
+    assert (q.low, q.unit, q.span.text) == (5.0, "%", "5%")
+
+
+# ---- negation ----------------------------------------------------------------------------
+
+
+def test_negation_one_side_negated() -> None:
+    a = "Hamas accepted the proposal."
+    b = "Hamas did not accept the proposal."
+    finding = check_negation(a, b, overlap=0.0)
+    assert finding is not None
+    assert finding.kind is Kind.NEGATION
+    assert finding.spans_a == ()
+    assert finding.spans_b == (span_in(b, "not"),)
+    assert finding.note == "only claim B is negated"
+    assert finding.strength == pytest.approx(0.3)
+
+
+def test_negation_grows_with_overlap() -> None:
+    a = "Israel agreed to the truce."
+    b = "Israel has not agreed to the truce."
+    low = check_negation(a, b, 0.0)
+    high = check_negation(a, b, 1.0)
+    assert low is not None and high is not None
+    assert low.strength < high.strength <= 0.9
+
+
+@pytest.mark.parametrize(
+    ("a", "negator"),
+    [
+        ("Hamas rejected the proposal.", "rejected"),
+        ("Israel isn't withdrawing its troops.", "isn't"),
+        ("Israel never agreed to the truce.", "never"),
+    ],
+)
+def test_negation_first_side_negated(a: str, negator: str) -> None:
+    b = "Hamas accepted the proposal and Israel agreed to the truce."
+    finding = check_negation(a, b, 0.5)
+    assert finding is not None
+    assert finding.spans_a == (span_in(a, negator),)
+    assert finding.spans_b == ()
+    assert finding.note == "only claim A is negated"
+
+
+def test_weak_negation() -> None:
+    a = "The talks ended without a deal."
+    b = "The talks ended with a deal."
+    finding = check_negation(a, b, 0.0)
+    assert finding is not None
+    assert finding.spans_a == (span_in(a, "without"),)
+    assert finding.strength == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Hamas accepted the proposal.", "Hamas accepted the proposal."),
+        ("Hamas has not accepted the proposal.", "Israel never agreed to the truce."),
+        ("The talks ended without a deal.", "The talks ended without an agreement."),
+    ],
+)
+def test_negation_symmetric_cases(a: str, b: str) -> None:
+    assert check_negation(a, b, 1.0) is None
+
+
+# ---- certainty ---------------------------------------------------------------------------
+
+
+def test_certainty_progress_vs_gaps() -> None:
+    a = "Egyptian media reported significant progress in the talks."
+    b = "Israeli officials said significant gaps still exist."
+    finding = check_certainty(a, b)
+    assert finding is not None
+    assert finding.kind is Kind.CERTAINTY
+    assert finding.spans_a == (span_in(a, "significant progress"),)
+    assert finding.spans_b == (span_in(b, "significant gaps still exist"),)
+    assert finding.note == "optimistic A vs cautionary B"
+    assert finding.strength == pytest.approx(0.6)
+    reverse = check_certainty(b, a)
+    assert reverse is not None
+    assert reverse.note == "cautionary A vs optimistic B"
+    assert (reverse.spans_a, reverse.spans_b) == (finding.spans_b, finding.spans_a)
+
+
+def test_certainty_more_hits_are_stronger() -> None:
+    a = "Egyptian media reported significant progress and a breakthrough."
+    b = "Israeli officials cited obstacles and disagreements."
+    finding = check_certainty(a, b)
+    assert finding is not None
+    assert finding.spans_a == (span_in(a, "significant progress"), span_in(a, "breakthrough"))
+    assert finding.spans_b == (span_in(b, "obstacles"), span_in(b, "disagreements"))
+    assert finding.strength == pytest.approx(0.7)
+
+
+def test_certainty_no_progress_is_cautionary() -> None:
+    a = "There was no progress in the talks."
+    b = "There was significant progress in the talks."
+    finding = check_certainty(a, b)
+    assert finding is not None
+    assert finding.note == "cautionary A vs optimistic B"
+    assert finding.spans_a == (span_in(a, "no progress"),)
+    assert finding.spans_b == (span_in(b, "significant progress"),)
+
+
+def test_certainty_negated_optimism_is_cautionary() -> None:
+    a = "Talks made no significant progress."
+    b = "Talks made significant progress."
+    finding = check_certainty(a, b)
+    assert finding is not None
+    assert finding.note == "cautionary A vs optimistic B"
+    assert finding.spans_a == (span_in(a, "significant progress"),)
+
+
+def test_certainty_premature_optimism_is_cautionary() -> None:
+    a = "Officials cautioned against premature optimism."
+    b = "Officials expressed optimism."
+    finding = check_certainty(a, b)
+    assert finding is not None
+    assert finding.note == "cautionary A vs optimistic B"
+    assert span_in(a, "premature optimism") in finding.spans_a
+    assert finding.spans_b == (span_in(b, "optimism"),)
+
+
+def test_certainty_firm_vs_hedged() -> None:
+    a = "The army confirmed the strike on Rafah."
+    b = "The army reportedly carried out the strike on Rafah."
+    finding = check_certainty(a, b)
+    assert finding is not None
+    assert finding.note == "firm A vs hedged B"
+    assert finding.spans_a == (span_in(a, "confirmed"),)
+    assert finding.spans_b == (span_in(b, "reportedly"),)
+    assert finding.strength == pytest.approx(0.4)
+    reverse = check_certainty(b, a)
+    assert reverse is not None
+    assert reverse.note == "hedged A vs firm B"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("There was progress in the talks.", "There was significant progress in the talks."),
+        ("The army carried out the strike.", "The army carried out the strike."),
+        ("Talks stalled in Cairo.", "Talks deadlocked over hostages."),
+        ("The army reportedly struck Rafah.", "The army may have struck Rafah."),
+    ],
+)
+def test_certainty_same_stance(a: str, b: str) -> None:
+    assert check_certainty(a, b) is None
+
+
+def test_certainty_month_may_is_not_a_hedge() -> None:
+    a = "The army confirmed the strike on Rafah."
+    b = "The strike on Rafah took place on May 5."
+    assert check_certainty(a, b) is None
+
+
+# ---- dates -------------------------------------------------------------------------------
+
+
+def test_dates_weekdays_differ() -> None:
+    a = "Talks resumed in Cairo on Monday."
+    b = "Talks resumed in Cairo on Tuesday."
+    finding = check_dates(a, b)
+    assert finding is not None
+    assert finding.kind is Kind.DATE
+    assert finding.spans_a == (span_in(a, "Monday"),)
+    assert finding.spans_b == (span_in(b, "Tuesday"),)
+    assert finding.note == "Monday vs Tuesday"
+
+
+def test_dates_days_differ() -> None:
+    a = "Talks resumed on April 8."
+    b = "Talks resumed on April 9."
+    finding = check_dates(a, b)
+    assert finding is not None
+    assert finding.spans_a == (Span(17, 24, "April 8"),)
+    assert finding.spans_b == (Span(17, 24, "April 9"),)
+
+
+def test_dates_years_differ() -> None:
+    a = "The war started in 2023."
+    b = "The war started in 2022."
+    finding = check_dates(a, b)
+    assert finding is not None
+    assert finding.spans_a == (span_in(a, "in 2023"),)
+    assert finding.spans_b == (span_in(b, "in 2022"),)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Talks resumed on April 8.", "Talks resumed on 8 April 2024."),
+        ("Talks resumed on April 8.", "Talks resumed on 2024-04-08."),
+        ("Talks resumed on April 8th, 2024.", "Talks resumed on 8 April."),
+        ("Talks resumed on Monday.", "Talks resumed on Monday."),
+        ("Talks resumed on Monday.", "Talks resumed on April 9."),  # different granularity
+        ("Talks resumed in Cairo.", "Talks resumed on Monday."),
+    ],
+)
+def test_dates_that_agree(a: str, b: str) -> None:
+    assert check_dates(a, b) is None
+
+
+def test_dates_same_day_different_year() -> None:
+    assert check_dates(
+        "The attack began on October 7, 2023.", "The attack began on October 7, 2024."
+    )
+
+
+# ---- attribution -------------------------------------------------------------------------
+
+
+def test_attribution_same_statement_different_speakers() -> None:
+    a = "Hamas said the talks had stalled over the return of displaced Palestinians."
+    b = "Israeli officials said the talks had stalled over the return of displaced Palestinians."
+    finding = check_attribution(a, b, "Hamas", "Israeli officials")
+    assert finding is not None
+    assert finding.kind is Kind.ATTRIBUTION
+    assert finding.spans_a == (Span(0, 5, "Hamas"),)
+    assert finding.spans_b == (Span(0, 17, "Israeli officials"),)
+    assert finding.note == "same statement, attributed to Hamas vs Israeli officials"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "speaker_a", "speaker_b"),
+    [
+        (
+            "Hamas said the talks had stalled.",
+            "Hamas said the talks had stalled.",
+            "Hamas",
+            "Hamas",
+        ),
+        (
+            "Hamas said the talks had stalled.",
+            "HAMAS said the talks had stalled.",
+            "Hamas",
+            "HAMAS",
+        ),
+        (
+            "Hamas said the talks had stalled.",
+            "Israel said a deal was close at hand now.",
+            "Hamas",
+            "Israel",
+        ),
+        ("Hamas said the talks had stalled.", "Israel said the talks had stalled.", None, "Israel"),
+        (
+            "Hamas said the talks had stalled.",
+            "Israel said the talks had stalled.",
+            "Qatar",
+            "Israel",
+        ),
+    ],
+)
+def test_attribution_not_flagged(
+    a: str, b: str, speaker_a: str | None, speaker_b: str | None
+) -> None:
+    assert check_attribution(a, b, speaker_a, speaker_b) is None
+
+
+# ---- run_checks and combine --------------------------------------------------------------
+
+
+def test_run_checks_finds_several_kinds_strongest_first() -> None:
+    a = "On Monday, Egyptian media said 40 people were killed and significant progress was made."
+    b = "On Tuesday, Israeli officials said 33 people were killed and no progress was made."
+    findings = run_checks(a, b, overlap=0.5)
+    kinds = {f.kind for f in findings}
+    assert {Kind.NUMERIC, Kind.DATE, Kind.CERTAINTY} <= kinds
+    strengths = [f.strength for f in findings]
+    assert strengths == sorted(strengths, reverse=True)
+    for finding in findings:
+        assert_spans_point_into(finding, a, b)
+
+
+def test_run_checks_on_identical_claims() -> None:
+    text = "Israeli officials said 40 people were killed in Rafah on Monday."
+    assert run_checks(text, text, overlap=1.0, speaker_a="Israeli officials") == []
+
+
+def test_run_checks_passes_speakers_to_attribution() -> None:
+    a = "Hamas said the talks had stalled over the return of displaced Palestinians."
+    b = "Qatar said the talks had stalled over the return of displaced Palestinians."
+    assert run_checks(a, b) == []
+    findings = run_checks(a, b, speaker_a="Hamas", speaker_b="Qatar")
+    assert [f.kind for f in findings] == [Kind.ATTRIBUTION]
+
+
+def finding(strength: float, kind: Kind = Kind.NUMERIC) -> Finding:
+    return Finding(kind, strength, (), (), "test")
+
+
+def test_combine_noisy_or() -> None:
+    assert combine([]) == 0.0
+    assert combine([finding(0.6)]) == pytest.approx(0.6)
+    assert combine([finding(0.5), finding(0.5)]) == pytest.approx(0.75)
+    assert combine([finding(0.6), finding(0.55, Kind.DATE)]) == pytest.approx(1 - 0.4 * 0.45)
+    assert combine([finding(1.0), finding(0.3)]) == pytest.approx(1.0)
+
+
+def test_combine_never_decreases_and_stays_below_one() -> None:
+    strengths = [0.3, 0.4, 0.55, 0.6, 0.9]
+    totals = [combine([finding(s) for s in strengths[:n]]) for n in range(len(strengths) + 1)]
+    assert totals == sorted(totals)
+    assert all(0.0 <= t < 1.0 for t in totals)
+    assert totals[-1] >= max(strengths)
+
+
+# ---- Kind --------------------------------------------------------------------------------
+
+
+def test_kind_accepts_plain_strings() -> None:
+    assert Kind("numeric") is Kind.NUMERIC
+    assert Kind("contradiction") is Kind.CONTRADICTION
+    assert Kind.DATE == "date"
+    assert str(Kind.CERTAINTY) == "certainty"
+    assert f"{Kind.ATTRIBUTION}" == "attribution"
+    assert {k.value for k in Kind} == {
+        "numeric",
+        "negation",
+        "certainty",
+        "date",
+        "attribution",
+        "contradiction",
+    }
+    with pytest.raises(ValueError):
+        Kind("sarcasm")
