@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup demo test test-fast lint format clean
+.PHONY: help setup demo test test-fast lint format clean model
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,3 +46,16 @@ format: $(STAMP) ## Format the code with ruff
 
 clean: ## Remove the virtualenv, caches and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+DATASETS ?= ../shared/datasets
+MODEL_DIR ?= data/models/divergence-nli
+model: $(STAMP) ## Retrain the shipped contradiction model from the public datasets (CPU, < 60 min)
+	$(BIN)/divergence train --out $(MODEL_DIR) --time-budget 3300 \
+	  --data $(DATASETS)/snli_dev/snli_1.0_dev.premise_hypothesis_label.jsonl \
+	  --data $(DATASETS)/mnli_dev_matched/mnli_dev_matched_part_a.jsonl \
+	  --data $(DATASETS)/sick/SICK.txt \
+	  --data $(DATASETS)/rte_superglue/rte_train_plus_val.jsonl \
+	  --data $(DATASETS)/fever_symmetric/fever_symmetric_dev.jsonl \
+	  --data $(DATASETS)/fever_symmetric/fever_symmetric_generated.jsonl \
+	  --augment $(DATASETS)/stsbenchmark/sts-train.csv \
+	  --augment $(DATASETS)/mrpc/msr_paraphrase_train.txt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -19,9 +20,13 @@ from divergence.terms import key_terms, term_overlap
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+log = logging.getLogger("divergence")
+
 #: Column order of every scorer's output.
 LABELS = ("contradiction", "entailment", "neutral")
-DEFAULT_SCORER = "checks"
+#: divergence's own trained model (see divergence.nli); "checks" is the rule-based scorer.
+DEFAULT_SCORER = "divergence-nli"
+CHECKS_SCORER = "checks"
 ENV_SCORER = "DIVERGENCE_SCORER"
 #: A pair is flagged when its divergence score reaches this.
 THRESHOLD = 0.5
@@ -144,17 +149,35 @@ def label_columns(id2label: dict[int, str] | dict[str, str]) -> list[int]:
     return columns
 
 
-SCORERS: dict[str, Callable[[], ContradictionScorer]] = {DEFAULT_SCORER: CheckScorer}
+def _shipped_model() -> ContradictionScorer:
+    from divergence.nli import NLIScorer, default_model_dir
+
+    if not default_model_dir().exists():
+        log.warning("the shipped model is missing at %s: using the rule-based 'checks' scorer",
+                    default_model_dir())  # fmt: skip
+        return CheckScorer()
+    return NLIScorer()
+
+
+SCORERS: dict[str, Callable[[], ContradictionScorer]] = {
+    CHECKS_SCORER: CheckScorer,
+    "divergence-nli": _shipped_model,
+}
 
 
 def get_scorer(name: str | None = None) -> ContradictionScorer:
-    """A scorer by registered name, or a CrossEncoder NLI model by path or hub name.
+    """A scorer by registered name, a ``divergence train`` output folder, or a CrossEncoder
+    NLI model by path or hub name.
 
-    ``None`` means ``$DIVERGENCE_SCORER`` or the default, ``checks``.
+    ``None`` means ``$DIVERGENCE_SCORER`` or the default, the shipped ``divergence-nli``.
     """
     name = name or os.environ.get(ENV_SCORER) or DEFAULT_SCORER
     if name in SCORERS:
         return SCORERS[name]()
+    if (Path(name) / "divergence-model.json").exists():
+        from divergence.nli import NLIScorer
+
+        return NLIScorer(name)
     if Path(name).exists() or "/" in name:
         return CrossEncoderScorer(name)
     raise UnknownModel(

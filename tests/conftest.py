@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from divergence import embeddings
+from divergence import embeddings, scoring
 from divergence.embeddings import Embedder, SentenceTransformerEmbedder, bundled_model_path
 from tests.fakes import HashingEmbedder
 
@@ -27,6 +27,13 @@ def fake_embedder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 def no_env_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(embeddings.ENV_EMBEDDER, raising=False)
     monkeypatch.delenv("DIVERGENCE_SCORER", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def rule_scorer_by_default(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests score with the fast rule-based checks; integration tests use the shipped model."""
+    if not request.node.get_closest_marker("integration"):
+        monkeypatch.setattr(scoring, "DEFAULT_SCORER", scoring.CHECKS_SCORER)
 
 
 @pytest.fixture(scope="session")
