@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup demo test test-fast lint format clean model
+.PHONY: help setup demo test test-fast lint format clean model notebooks
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,10 @@ test: $(STAMP) ## Run every test, the real-model integration tests included
 test-fast: $(STAMP) ## Run the unit tests only (deterministic fake embedder, seconds)
 	$(BIN)/python -m pytest -q -m "not integration"
 
+notebooks: $(STAMP) ## Execute the notebooks top to bottom
+	$(BIN)/jupyter-execute --kernel_name=python3 --timeout=600 \
+	  notebooks/explore_comparison.ipynb notebooks/history.ipynb
+
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check divergence tests
 	$(BIN)/ruff format --check divergence tests
@@ -56,6 +60,5 @@ model: $(STAMP) ## Retrain the shipped contradiction model from the public datas
 	  --data $(DATASETS)/sick/SICK.txt \
 	  --data $(DATASETS)/rte_superglue/rte_train_plus_val.jsonl \
 	  --data $(DATASETS)/fever_symmetric/fever_symmetric_dev.jsonl \
-	  --data $(DATASETS)/fever_symmetric/fever_symmetric_generated.jsonl \
 	  --augment $(DATASETS)/stsbenchmark/sts-train.csv \
 	  --augment $(DATASETS)/mrpc/msr_paraphrase_train.txt

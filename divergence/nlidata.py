@@ -2,7 +2,8 @@
 
 Readers for the public formats divergence trains and evaluates on (NLI JSONL, SICK,
 ClaimDiff, FEVER), a deterministic train/dev/test split by a hash of each pair's group
-(premise or topic, so one premise never sits on both sides of a split), and the
+(premise or topic, so one premise never sits on both sides of a split; SICK keeps its
+own TRAIN/TRIAL/TEST sets, which share sentences across sets by design), and the
 augmentation that turns news sentences into labelled contradictions.
 """
 
@@ -149,10 +150,13 @@ def split(pairs: Iterable[LabeledPair], part: str) -> list[LabeledPair]:
 
 
 # ---- augmentation ----------------------------------------------------------------------------
+# An auxiliary followed by a space (so never the "can" of "can't") and not already negated.
 _NEGATABLE = re.compile(
-    r"\b(is|are|was|were|has|have|had|will|would|can|could|should|did|does|do)\b(?!\s+not\b|n't)"
+    r"\b(is|are|was|were|has|have|had|will|would|can|could|should|did|does|do)(?=\s)"
+    r"(?!\s+(?:not\b|n['’]t))"
 )
-_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w,]*\d)")
+# A free-standing count: not part of a name ("COVID-19"), a decimal or an ordinal ("26th").
+_NUMBER = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w,]*\d)(?![A-Za-z])")
 
 
 def negate(sentence: str) -> str | None:

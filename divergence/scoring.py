@@ -59,7 +59,7 @@ class ContradictionScorer(ABC):
 
 
 class CheckScorer(ContradictionScorer):
-    """The default until a trained NLI model ships: probabilities from the typed checks.
+    """Rule-based scores from the typed checks alone (``--scorer checks``): fast, no model.
 
     ``p_contradiction`` is the combined strength of the typed findings, ``p_entailment``
     grows with word overlap when nothing diverges, ``p_neutral`` is the rest. These are
@@ -181,7 +181,8 @@ def get_scorer(name: str | None = None) -> ContradictionScorer:
     if Path(name).exists() or "/" in name:
         return CrossEncoderScorer(name)
     raise UnknownModel(
-        f"unknown scorer {name!r} (known: {', '.join(sorted(SCORERS))}, or a CrossEncoder path)"
+        f"unknown scorer {name!r} (known: {', '.join(sorted(SCORERS))}; "
+        "or a model folder or CrossEncoder path)"
     )
 
 

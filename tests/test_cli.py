@@ -395,13 +395,19 @@ def test_diff_unknown_scorer(divergent: Path) -> None:
     result = invoke(["diff", str(divergent), "--scorer", "nope"])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == "Error: unknown scorer 'nope' (known: checks, or a CrossEncoder path)\n"
+    assert (
+        result.stderr
+        == "Error: unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)\n"
+    )
 
 
 def test_diff_unknown_scorer_from_environment(divergent: Path) -> None:
     result = invoke(["diff", str(divergent)], env={"DIVERGENCE_SCORER": "nope"})
     assert result.exit_code == 2
-    assert result.stderr == "Error: unknown scorer 'nope' (known: checks, or a CrossEncoder path)\n"
+    assert (
+        result.stderr
+        == "Error: unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)\n"
+    )
 
 
 def test_diff_unknown_model(divergent: Path) -> None:
@@ -900,7 +906,10 @@ def test_score_pairs_output_file(pairs_file: Path, tmp_path: Path) -> None:
 def test_score_pairs_unknown_scorer(pairs_file: Path) -> None:
     result = invoke(["score-pairs", str(pairs_file), "--scorer", "nope"])
     assert result.exit_code == 2
-    assert result.stderr == "Error: unknown scorer 'nope' (known: checks, or a CrossEncoder path)\n"
+    assert (
+        result.stderr
+        == "Error: unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)\n"
+    )
 
 
 def test_score_pairs_unknown_model(pairs_file: Path) -> None:

@@ -485,7 +485,10 @@ def test_get_scorer_unknown_name() -> None:
     with pytest.raises(UnknownModel) as info:
         get_scorer("nope")
     message = str(info.value)
-    assert message == "unknown scorer 'nope' (known: checks, or a CrossEncoder path)"
+    assert (
+        message
+        == "unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)"
+    )
     assert isinstance(info.value, ModelError)
     assert isinstance(info.value, KeyError)
 
