@@ -17,9 +17,11 @@ from divergence.errors import (
     ModelError,
     NothingToCompare,
     OutputError,
+    StoreError,
     UnknownFormat,
     UnknownModel,
 )
+from divergence.nightly import NightlyResult, run_nightly
 from divergence.pairing import Pair, pair_claims
 from divergence.pipeline import By, compare
 from divergence.render import Format, render, write_atomic
@@ -32,6 +34,7 @@ from divergence.scoring import (
     get_scorer,
     score_texts,
 )
+from divergence.store import Store, user_dir
 
 __version__ = "0.1.0"
 
@@ -49,6 +52,7 @@ __all__ = [
     "InputError",
     "Kind",
     "ModelError",
+    "NightlyResult",
     "NothingToCompare",
     "OutputError",
     "Pair",
@@ -56,6 +60,8 @@ __all__ = [
     "Score",
     "SentenceTransformerEmbedder",
     "Span",
+    "Store",
+    "StoreError",
     "UnknownFormat",
     "UnknownModel",
     "__version__",
@@ -67,6 +73,8 @@ __all__ = [
     "pair_claims",
     "render",
     "run_checks",
+    "run_nightly",
     "score_texts",
+    "user_dir",
     "write_atomic",
 ]

@@ -30,5 +30,9 @@ class UnknownModel(ModelError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class StoreError(DivergenceError):
+    """The nightly database cannot be opened, upgraded or used as asked."""
+
+
 class OutputError(DivergenceError):
     """A report cannot be written in the requested format or place."""

@@ -220,6 +220,12 @@ def _status_cell(row: Mapping[str, Any]) -> str:
     return f"<td>{badge}{''.join(f'<div class=when>{d}</div>' for d in dates)}</td>"
 
 
+def _resolved_by(row: Mapping[str, Any]) -> str:
+    """The claim that resolved a finding, when the job names it (``resolved_by``)."""
+    text = _text(row.get("resolved_by"))
+    return f'<div class="note resolved-by">resolved by: “{html.escape(text)}”</div>' if text else ""
+
+
 def _scores_cell(row: Mapping[str, Any]) -> str:
     names = [("similarity", "similarity"), ("p_contradiction", "p(contradiction)"),
              ("p_entailment", "p(entailment)"), ("p_neutral", "p(neutral)")]  # fmt: skip
@@ -236,8 +242,8 @@ def _findings_table(frame: pd.DataFrame, testid: str, empty: str) -> str:
             f'<tr data-testid="finding" data-finding-id="{_esc(row.get("finding_id"))}">'
             f"{_status_cell(row)}"
             f'<td class="num score">{_fmt(row.get("divergence"))}</td>'
-            f'<td><span class="kind">{html.escape(_kind(row))}</span>'
-            f'<div class="note">{_esc(row.get("note"))}</div></td>'
+            f'<td class="what"><span class="kind">{html.escape(_kind(row))}</span>'
+            f'<div class="note">{_esc(row.get("note"))}</div>{_resolved_by(row)}</td>'
             f"{_side(row, 'a')}{_side(row, 'b')}{_scores_cell(row)}</tr>"
         )
     head = ("<tr><th>status</th><th>divergence</th><th>kind</th><th>claim A</th>"
@@ -442,6 +448,7 @@ _NIGHTLY_CSS = """
 .badge.new{background:#b03a2e} .badge.persisting{background:#c77c0e} .badge.resolved{background:#2f6f9f}
 .when{color:#5f6b76;font-size:.8em;margin-top:.3rem;white-space:nowrap}
 .who{color:#5f6b76;font-size:.82em} td.claim{width:30%} td.claim p{margin:.3rem 0 0}
+td.what{min-width:9rem;max-width:12rem}
 td.score{font-weight:600;font-size:1.05em} .scores{font-size:.8em;color:#3c4852;white-space:nowrap}
 .scores b{font-weight:600;font-variant-numeric:tabular-nums}
 svg{max-width:100%;height:auto;font:12px system-ui,-apple-system,Segoe UI,Roboto,sans-serif;display:block;margin-bottom:1rem}
@@ -476,7 +483,8 @@ def render_nightly_html(result: NightlyResultLike) -> str:
         f"<mark>marked</mark>.</p>"
         f"{_findings_table(open_, 'divergences', 'No open divergences.')}"
         f"<h2>Resolved</h2>"
-        f'<p class="meta">Findings that were open before and are no longer seen.</p>'
+        f'<p class="meta">Findings resolved in this run: a newer claim from one side no '
+        f"longer diverges from the other.</p>"
         f"{_findings_table(resolved, 'resolved', 'Nothing resolved in this run.')}"
         f"<h2>Disagreement between sources</h2>"
         f'<p class="meta">{n_sources} sources; each cell is 1 - agreement of their paired '

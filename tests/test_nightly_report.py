@@ -208,6 +208,15 @@ def test_open_findings_highest_divergence_first_new_before_persisting(
     assert "resolved 2024-04-08" in resolved and "first seen 2024-04-06" in resolved
 
 
+def test_resolved_findings_name_the_claim_that_resolved_them(result: FakeNightly) -> None:
+    findings = result.findings.assign(resolved_by=None)
+    findings.loc[findings["finding_id"] == "f4", "resolved_by"] = f"Hamas sources agreed {SCRIPT}"
+    page = render_nightly_html(replace(result, findings=findings))
+    resolved = section(page, "resolved", "</table>")
+    assert f"resolved by: “Hamas sources agreed {html.escape(SCRIPT)}”" in resolved
+    assert page.count("resolved by:") == 1
+
+
 def test_each_row_shows_both_sides_status_and_scores(result: FakeNightly) -> None:
     table = section(render_nightly_html(result), "divergences", "</table>")
     row = table[table.index('data-finding-id="f1"') :].split("</tr>")[0]

@@ -41,6 +41,6 @@ def cli() -> None:
     """
 
 
-from divergence.cli import claims, diff, evaluate, score_pairs, train  # noqa: E402  (commands register on import)
+from divergence.cli import claims, diff, evaluate, nightly, score_pairs, train  # noqa: E402  (commands register on import)
 
-__all__ = ["CLIError", "claims", "cli", "diff", "evaluate", "score_pairs", "train"]
+__all__ = ["CLIError", "claims", "cli", "diff", "evaluate", "nightly", "score_pairs", "train"]

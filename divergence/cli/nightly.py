@@ -1,0 +1,96 @@
+"""``divergence nightly``: the incremental job for cron; exit 0 nothing new, 1 new findings, 2 trouble."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from divergence.cli import cli
+from divergence.cli.options import input_options, model_options, progress_enabled, verbosity_options
+from divergence.documents import load_documents
+from divergence.errors import InputError
+from divergence.nightly import WINDOW_DAYS, parse_date, parse_window, run_nightly
+from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
+from divergence.pipeline import By
+from divergence.scoring import THRESHOLD
+from divergence.store import ENV_DB
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        return None if value is None else parse_date(value).isoformat()
+    except InputError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _window(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    try:
+        return parse_window(value)
+    except InputError:
+        raise click.BadParameter(f"{value!r} is not a number of days such as 7d") from None
+
+
+@cli.command(name="nightly")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--db", type=click.Path(dir_okay=False), envvar=ENV_DB, default=None,
+              help="The SQLite database to keep history in "
+                   f"[env {ENV_DB}; default: $DIVERGENCE_HOME/divergence.db].")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Write reports to OUT/DATE/ [default: $DIVERGENCE_HOME/reports].")  # fmt: skip
+@click.option("--date", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="The night's date [default: today].")  # fmt: skip
+@click.option("--window", callback=_window, default=f"{WINDOW_DAYS}d", show_default=True,
+              metavar="Nd", help="Compare against the documents of the last N days.")  # fmt: skip
+@input_options
+@model_options
+@click.option("--by", type=click.Choice([b.value for b in By]), default=By.SPEAKER.value,
+              show_default=True, help="Compare the speakers quoted, or the outlets printing them.")  # fmt: skip
+@click.option("--threshold", type=click.FloatRange(0, 1), default=THRESHOLD, show_default=True,
+              envvar="DIVERGENCE_THRESHOLD", help="Flag pairs whose divergence reaches this.")  # fmt: skip
+@click.option("--top-k", type=click.IntRange(min=1), default=TOP_K, show_default=True,
+              help="Partners kept per claim and per other source.")  # fmt: skip
+@click.option("--min-similarity", type=click.FloatRange(-1, 1), default=MIN_SIMILARITY,
+              show_default=True, help="Least cosine similarity for two claims to be paired.")  # fmt: skip
+@click.option("--min-topic", type=click.FloatRange(0, 1), default=MIN_TOPIC, show_default=True,
+              help="Least topic score (cosine lifted by shared key terms) to be paired.")  # fmt: skip
+@verbosity_options
+def nightly_command(
+    inputs: tuple[str, ...],
+    db: str | None,
+    out: str | None,
+    date: str | None,
+    window: int,
+    input_format: str | None,
+    skip_invalid: bool,
+    max_chars: int,
+    embedder: str | None,
+    scorer: str | None,
+    by: str,
+    threshold: float,
+    top_k: int,
+    min_similarity: float,
+    min_topic: float,
+) -> None:
+    """Add the day's articles to a database and report new, persisting and resolved divergences.
+
+    INPUTS are files or folders as for ``diff``; articles already in the database are
+    skipped, and claims, embeddings and scores are computed once and kept. New claims are
+    compared against the last --window days. Writes findings.parquet, findings.csv,
+    summary.json (and report.html) to OUT/DATE/ and prints one summary line.
+    Exit status: 0 no new findings, 1 new findings, 2 trouble.
+
+    \b
+    Example:
+        divergence nightly /srv/crawl/$(date +%F)/ --db news.db --out reports/
+    """
+    documents = load_documents(
+        inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
+    )
+    result = run_nightly(
+        documents, db=db, out=out, date=date, window_days=window, embedder=embedder,
+        scorer=scorer, by=by, threshold=threshold, top_k=top_k, min_similarity=min_similarity,
+        min_topic=min_topic, progress=progress_enabled(),
+    )  # fmt: skip
+    click.echo(result.summary_line())
+    sys.exit(1 if result.counts["new"] else 0)
