@@ -11,8 +11,10 @@ from divergence.checks import Finding, Kind, Span, run_checks
 from divergence.claims import Claim, extract_claims
 from divergence.documents import Document, load_documents
 from divergence.embeddings import Embedder, SentenceTransformerEmbedder, get_embedder
+from divergence.engine import Engine, LocalEngine, RayEngine
 from divergence.errors import (
     DivergenceError,
+    EngineError,
     InputError,
     ModelError,
     NothingToCompare,
@@ -47,15 +49,19 @@ __all__ = [
     "DivergenceError",
     "Document",
     "Embedder",
+    "Engine",
+    "EngineError",
     "Finding",
     "Format",
     "InputError",
     "Kind",
+    "LocalEngine",
     "ModelError",
     "NightlyResult",
     "NothingToCompare",
     "OutputError",
     "Pair",
+    "RayEngine",
     "Report",
     "Score",
     "SentenceTransformerEmbedder",

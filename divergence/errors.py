@@ -36,3 +36,7 @@ class StoreError(DivergenceError):
 
 class OutputError(DivergenceError):
     """A report cannot be written in the requested format or place."""
+
+
+class EngineError(DivergenceError):
+    """The engine that runs embedding and scoring (Ray) is missing or cannot do the work."""

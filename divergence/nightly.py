@@ -46,6 +46,7 @@ from divergence.attribution import canonical_speakers
 from divergence.claims import MIN_CHECKWORTHINESS, Claim, extract_claims
 from divergence.documents import Document, load_documents
 from divergence.embeddings import Embedder, get_embedder
+from divergence.engine import Engine, Precomputed, get_engine
 from divergence.errors import InputError, OutputError, StoreError
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, Pair, duplicate_groups, pair_claims
 from divergence.pipeline import By, as_documents
@@ -163,6 +164,7 @@ def parse_window(value: str | int) -> int:
 class _Settings:
     embedder: Embedder
     scorer: ContradictionScorer
+    engine: Engine
     out: Path
     by: str
     window_days: int
@@ -206,6 +208,7 @@ def run_nightly(
     min_topic: float = MIN_TOPIC,
     min_checkworthiness: float = MIN_CHECKWORTHINESS,
     progress: bool = False,
+    engine: Engine | str | None = None,
 ) -> NightlyResult:
     """Run the nightly job for ``date`` (today by default) on ``inputs``.
 
@@ -214,14 +217,21 @@ def run_nightly(
     ``user_dir() / "divergence.db"``; reports go to ``out/<date>/`` (default
     ``user_dir() / "reports"``). Dates must not go backwards; running a date again redoes
     it and leaves the same state. A date whose run was killed is redone first.
+
+    ``engine`` runs the embedding of new texts and the scoring of new pairs: ``"local"``
+    (the default: in this process) or ``"ray"`` (a local Ray instance, or ``$RAY_ADDRESS``),
+    or an :class:`~divergence.engine.Engine` such as ``RayEngine("ray://head:10001")``,
+    which the caller closes. Everything else runs here; the results are the same.
     """
     day = parse_date(date)
     if window_days < 1:
         raise InputError(f"invalid window {window_days!r}: expected at least 1 day")
     documents = _documents(inputs)
+    runner = engine if isinstance(engine, Engine) else get_engine(engine)
     settings = _Settings(
         embedder=get_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder,
         scorer=get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer,
+        engine=runner,
         out=Path(out) if out else user_dir() / "reports",
         by=By(by).value, window_days=window_days, threshold=threshold, top_k=top_k,
         min_similarity=min_similarity, min_topic=min_topic,
@@ -232,6 +242,9 @@ def run_nightly(
         return _run_dates(path, settings, day, documents)
     except sqlite3.Error as e:  # e.g. locked past the timeout by another writer
         raise StoreError(f"{path}: database error ({e})") from e
+    finally:
+        if runner is not engine:  # made here from a name: ours to close
+            runner.close()
 
 
 def _run_dates(
@@ -365,9 +378,11 @@ class _Night:
         cached = self.store.vectors(model, texts)
         missing = [h for h in texts if h not in cached]
         with progress_bar(len(missing), "embedding claims", enabled=self.s.progress) as update:
-            for start in range(0, len(missing), CHUNK):
-                chunk = missing[start : start + CHUNK]
-                vectors = self.s.embedder.embed([texts[h] for h in chunk], progress=update)
+            start = 0
+            for vectors in self.s.engine.embed_chunks(
+                [texts[h] for h in missing], self.s.embedder, chunk=CHUNK, progress=update
+            ):
+                chunk, start = missing[start : start + len(vectors)], start + len(vectors)
                 self.store.add_vectors(model, zip(chunk, vectors, strict=True))
                 cached.update(zip(chunk, vectors, strict=True))
         self.counts.update(embeddings_computed=len(missing),
@@ -400,14 +415,18 @@ class _Night:
                 missing.setdefault(key, ij)
         todo = list(missing.items())
         with progress_bar(len(todo), "scoring pairs", enabled=self.s.progress) as update:
-            for start in range(0, len(todo), CHUNK):
-                chunk = todo[start : start + CHUNK]
+            start = 0
+            # The engine runs the model; the typed checks run here, in score_texts.
+            for probabilities in self.s.engine.score_chunks(
+                [(claims[i].text, claims[j].text) for _, (i, j) in todo], self.s.scorer,
+                chunk=CHUNK, progress=update,
+            ):  # fmt: skip
+                chunk, start = todo[start : start + len(probabilities)], start + len(probabilities)
                 found = score_texts(
                     [(claims[i].text, claims[j].text) for _, (i, j) in chunk],
-                    scorer=self.s.scorer,
+                    scorer=Precomputed(name, probabilities),
                     speakers=[(claims[i].speaker, claims[j].speaker) for _, (i, j) in chunk],
                     threshold=threshold,
-                    progress=update,
                 )
                 self.store.add_scores(
                     ScoredPair(key, name, threshold, stored[i].text_hash, stored[j].text_hash,

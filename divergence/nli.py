@@ -122,6 +122,9 @@ class NLIScorer(ContradictionScorer):
             self._loaded = load_classifier(self.model_dir.resolve())
         return self._loaded
 
+    def load(self) -> None:
+        self.loaded  # noqa: B018 - the property loads it
+
     @property
     def temperature(self) -> float:
         return float(self.loaded[2].get("temperature", 1.0))

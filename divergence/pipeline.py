@@ -13,6 +13,7 @@ from divergence.documents import Document, load_documents, record_document
 from divergence.embeddings import Embedder, get_embedder
 from divergence.errors import InputError, NothingToCompare
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, duplicate_groups, pair_claims
+from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.report import Report, build_report
 from divergence.scoring import THRESHOLD, ContradictionScorer, get_scorer, score_texts
@@ -56,6 +57,7 @@ def compare(
     threshold: float = THRESHOLD,
     min_checkworthiness: float = MIN_CHECKWORTHINESS,
     progress: bool = False,
+    timer: StageTimer | None = None,
 ) -> Report:
     """Find where sources disagree.
 
@@ -63,29 +65,47 @@ def compare(
     path. Claims are attributed to their speaker (``by="speaker"``, the default) or to the
     outlet; pairs of claims from different sources are scored and those whose divergence
     reaches ``threshold`` are flagged. Raises :class:`NothingToCompare` when fewer than
-    two sources make claims.
+    two sources make claims. ``timer`` collects seconds per stage (load, extract, embed,
+    pair, score, report); the report carries them in ``timings`` either way.
     """
+    timer = timer or StageTimer()
     by = By(by).value
-    docs = as_documents(documents)
-    claims = extract_claims(docs, min_checkworthiness=min_checkworthiness)
+    with timer.stage("load documents"):
+        docs = as_documents(documents)
+    with timer.stage("extract claims"):
+        claims = extract_claims(docs, min_checkworthiness=min_checkworthiness)
     sources = sorted({c.source(by) for c in claims})
     log.info("%d documents: %d claims from %d sources", len(docs), len(claims), len(sources))
     if len(sources) < 2:
         found = f"only one source ({sources[0]})" if sources else "no check-worthy claims"
         raise NothingToCompare(f"{found}: nothing to compare")
-    embedder = get_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder
-    scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
+    with timer.stage("load models"):
+        embedder = (
+            get_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder
+        )
+        scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
+        for model in (embedder, scorer):  # load now, so the split of time is honest
+            load = getattr(model, "load", None)
+            if callable(load):
+                load()
 
-    with progress_bar(len(claims), "embedding claims", enabled=progress) as update:
+    with (
+        timer.stage("embed"),
+        progress_bar(len(claims), "embedding claims", enabled=progress) as update,
+    ):
         vectors = embedder.embed([c.text for c in claims], progress=update)
-    groups = duplicate_groups(claims, vectors)
-    pairs = pair_claims(
-        claims, vectors, by=by, top_k=top_k, min_similarity=min_similarity,
-        min_topic=min_topic, groups=groups,
-    )  # fmt: skip
+    with timer.stage("pair"):
+        groups = duplicate_groups(claims, vectors)
+        pairs = pair_claims(
+            claims, vectors, by=by, top_k=top_k, min_similarity=min_similarity,
+            min_topic=min_topic, groups=groups,
+        )  # fmt: skip
     log.info("%d pairs to score (%d near-duplicate claims grouped)", len(pairs),
              sum(g != i for i, g in enumerate(groups)))  # fmt: skip
-    with progress_bar(len(pairs), "scoring pairs", enabled=progress) as update:
+    with (
+        timer.stage("score"),
+        progress_bar(len(pairs), "scoring pairs", enabled=progress) as update,
+    ):
         scores = score_texts(
             [(claims[p.a].text, claims[p.b].text) for p in pairs],
             scorer=scorer,
@@ -98,8 +118,10 @@ def compare(
         "min_similarity": min_similarity, "min_topic": min_topic, "threshold": threshold,
         "documents": len(docs),
     }  # fmt: skip
-    report = build_report(
-        claims, groups, pairs, scores, by=by, threshold=threshold, options=options
-    )
+    with timer.stage("report"):
+        report = build_report(
+            claims, groups, pairs, scores, by=by, threshold=threshold, options=options
+        )
+    report.timings = dict(timer.seconds)
     log.info("%d divergences flagged at threshold %.2f", len(report.divergences), threshold)
     return report

@@ -39,6 +39,8 @@ class Report:
     pairs: pd.DataFrame
     summary: pd.DataFrame
     options: dict[str, Any] = field(default_factory=dict)
+    #: Seconds per pipeline stage of the run that made this report.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def divergences(self) -> pd.DataFrame:

@@ -38,6 +38,9 @@ class ContradictionScorer(ABC):
     name: str = "scorer"
     batch_size: int = 32
 
+    def load(self) -> None:  # noqa: B027 - optional hook, most scorers load lazily
+        """Load the model now rather than on the first batch."""
+
     @abstractmethod
     def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
         """Probabilities for one batch, shape (len(pairs), 3), columns in :data:`LABELS` order."""
@@ -107,6 +110,9 @@ class CrossEncoderScorer(ContradictionScorer):
                 raise ModelError(f"cannot load scorer {self.name!r}: {type(e).__name__}") from e
             self._columns = label_columns(self._model.config.id2label)
         return self._model
+
+    def load(self) -> None:
+        self.model  # noqa: B018 - the property loads it
 
     def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
         model = self.model

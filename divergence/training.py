@@ -247,6 +247,7 @@ def train(
     tensors = {n: t.to(torch.float16).contiguous() for n, t in best_state.items()}
     tmp = out / f".{WEIGHTS}.tmp"
     save_file(tensors, str(tmp), metadata={"format": "pt"})
+    tmp.chmod(0o644)  # safetensors writes 0600; the model is meant to be shared
     tmp.replace(out / WEIGHTS)
     card = {
         "name": "divergence-nli",

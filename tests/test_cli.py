@@ -414,7 +414,10 @@ def test_diff_unknown_model(divergent: Path) -> None:
     result = invoke(["diff", str(divergent), "--model", "nope"])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == "Error: unknown embedding model 'nope' (known: all-MiniLM-L6-v2)\n"
+    assert (
+        result.stderr
+        == "Error: unknown embedding model 'nope' (known: all-MiniLM-L6-v2, all-MiniLM-L6-v2-int8, all-MiniLM-L6-v2-onnx)\n"
+    )
 
 
 def test_diff_is_deterministic(divergent: Path) -> None:
@@ -915,7 +918,10 @@ def test_score_pairs_unknown_scorer(pairs_file: Path) -> None:
 def test_score_pairs_unknown_model(pairs_file: Path) -> None:
     result = invoke(["score-pairs", str(pairs_file), "--model", "nope"])
     assert result.exit_code == 2
-    assert result.stderr == "Error: unknown embedding model 'nope' (known: all-MiniLM-L6-v2)\n"
+    assert (
+        result.stderr
+        == "Error: unknown embedding model 'nope' (known: all-MiniLM-L6-v2, all-MiniLM-L6-v2-int8, all-MiniLM-L6-v2-onnx)\n"
+    )
 
 
 def test_score_pairs_is_deterministic(pairs_file: Path) -> None:

@@ -19,6 +19,7 @@ from divergence.documents import load_documents
 from divergence.errors import NothingToCompare
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
 from divergence.pipeline import By, compare
+from divergence.profiling import StageTimer
 from divergence.render import emit, render
 from divergence.scoring import THRESHOLD
 
@@ -67,6 +68,7 @@ from divergence.scoring import THRESHOLD
 @click.option(
     "--all", "all_pairs", is_flag=True, help="Output every scored pair, not only flagged ones."
 )
+@click.option("--profile", is_flag=True, help="Print the seconds spent in each stage on stderr.")
 @verbosity_options
 def diff(
     inputs: tuple[str, ...],
@@ -83,6 +85,7 @@ def diff(
     min_similarity: float,
     min_topic: float,
     all_pairs: bool,
+    profile: bool,
 ) -> None:
     """Compare documents and flag where their sources disagree.
 
@@ -95,19 +98,24 @@ def diff(
         divergence diff corpus.jsonl --by outlet -o report.html
     """
     fmt = resolve_format(fmt, output)
-    documents = load_documents(
-        inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
-    )
+    timer = StageTimer()
+    with timer.stage("read inputs"):
+        documents = load_documents(
+            inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
+        )
     try:
         report = compare(
             documents, by=by, embedder=embedder, scorer=scorer, top_k=top_k,
             min_similarity=min_similarity, min_topic=min_topic, threshold=threshold,
-            progress=progress_enabled(),
+            progress=progress_enabled(), timer=timer,
         )  # fmt: skip
     except NothingToCompare as e:
         click.echo(f"divergence: {e}", err=True)
         sys.exit(0)
     stdout = sys.stdout
     color = output is None and stdout.isatty()
-    emit(render(report, fmt, all_pairs=all_pairs, color=color), output, stdout)
+    with timer.stage("render"):
+        emit(render(report, fmt, all_pairs=all_pairs, color=color), output, stdout)
+    if profile:
+        click.echo(timer.table(), err=True)
     sys.exit(1 if len(report.divergences) else 0)

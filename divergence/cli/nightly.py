@@ -9,6 +9,7 @@ import click
 from divergence.cli import cli
 from divergence.cli.options import input_options, model_options, progress_enabled, verbosity_options
 from divergence.documents import load_documents
+from divergence.engine import ENGINES, get_engine
 from divergence.errors import InputError
 from divergence.nightly import WINDOW_DAYS, parse_date, parse_window, run_nightly
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
@@ -54,6 +55,12 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> int:
               show_default=True, help="Least cosine similarity for two claims to be paired.")  # fmt: skip
 @click.option("--min-topic", type=click.FloatRange(0, 1), default=MIN_TOPIC, show_default=True,
               help="Least topic score (cosine lifted by shared key terms) to be paired.")  # fmt: skip
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Where embedding and scoring run: in this process, or on Ray actors "
+                   "(pip install divergence[ray]; see docs/ray.md).")  # fmt: skip
+@click.option("--address", default=None, metavar="ADDR",
+              help="The Ray cluster for --engine ray: auto, or ray://HEAD:10001 "
+                   "[default: $RAY_ADDRESS, else a local Ray on this machine's CPUs].")  # fmt: skip
 @verbosity_options
 def nightly_command(
     inputs: tuple[str, ...],
@@ -71,6 +78,8 @@ def nightly_command(
     top_k: int,
     min_similarity: float,
     min_topic: float,
+    engine: str,
+    address: str | None,
 ) -> None:
     """Add the day's articles to a database and report new, persisting and resolved divergences.
 
@@ -83,14 +92,20 @@ def nightly_command(
     \b
     Example:
         divergence nightly /srv/crawl/$(date +%F)/ --db news.db --out reports/
+        divergence nightly /srv/crawl/$(date +%F)/ --db news.db --engine ray --address auto
     """
+    if address and engine != "ray":
+        raise click.UsageError("--address needs --engine ray")
+    runner = get_engine(engine, address=address)  # before reading: a missing Ray fails fast
     documents = load_documents(
         inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
     )
-    result = run_nightly(
-        documents, db=db, out=out, date=date, window_days=window, embedder=embedder,
-        scorer=scorer, by=by, threshold=threshold, top_k=top_k, min_similarity=min_similarity,
-        min_topic=min_topic, progress=progress_enabled(),
-    )  # fmt: skip
+    with runner:
+        result = run_nightly(
+            documents, db=db, out=out, date=date, window_days=window, embedder=embedder,
+            scorer=scorer, by=by, threshold=threshold, top_k=top_k,
+            min_similarity=min_similarity, min_topic=min_topic, progress=progress_enabled(),
+            engine=runner,
+        )  # fmt: skip
     click.echo(result.summary_line())
     sys.exit(1 if result.counts["new"] else 0)
