@@ -104,6 +104,9 @@ class Embedder(ABC):
     model_id: str = "embedder"
     batch_size: int = 64
 
+    def load(self) -> None:  # noqa: B027 - optional hook, most embedders load lazily
+        """Load the model now rather than on the first batch (for honest stage timings)."""
+
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Embed one batch: an array of shape (len(texts), dim)."""
@@ -168,6 +171,9 @@ class SentenceTransformerEmbedder(Embedder):
                 folder = onnx_export(self.name_or_path, quantize=self.backend is Backend.ONNX_INT8)
                 self._model = OnnxEncoder(folder, threads=self.threads or default_threads())
         return self._model
+
+    def load(self) -> None:
+        self.model  # noqa: B018 - the property loads it
 
     def embed_batch(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if self.backend is not Backend.TORCH:
