@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and pinned: pip then takes the CPU wheel, not a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	# Every optional extra too, so the ONNX, faiss and Ray tests run here and in CI.
+	$(BIN)/pip install --quiet -e ".[dev,all]"
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install divergence with its dependencies (CPU torch)
+setup: $(STAMP) ## Create .venv and install divergence with every extra (CPU torch)
 
 demo: $(STAMP) ## Run divergence diff on the bundled Cairo example (table + out/cairo-report.html)
 	@mkdir -p out

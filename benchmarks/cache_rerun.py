@@ -4,7 +4,8 @@ Usage: python benchmarks/cache_rerun.py [--claims 10000] [--scorer divergence-nl
 
 Builds a corpus of real news and caption sentences from ../shared/datasets (MRPC, STS
 Benchmark, SNLI premises), ten sentences per document spread over five outlets, runs
-`divergence nightly` on it twice for the same date in fresh folders, and prints both
+`divergence nightly` on it twice for the same date with the same database (the re-run
+redoes the date: ingest, window, pairing, classification and report), and prints both
 wall times, the ratio and what the second run reused. Both runs are in this process,
 one after the other, with the same models already loaded.
 """
@@ -33,7 +34,9 @@ def sentences(root: Path, want: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets")
+    parser.add_argument(
+        "--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets"
+    )
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--scorer", default=None)
     args = parser.parse_args()
@@ -59,12 +62,16 @@ def main() -> None:
                                        date="2024-04-08", embedder=embedder, scorer=scorer))  # fmt: skip
             times.append(time.perf_counter() - start)
     first, second = results
-    print(f"corpus: {len(texts)} sentences in {len(texts) // 10} documents, 5 outlets; scorer {scorer.name}")
+    print(
+        f"corpus: {len(texts)} sentences in {len(texts) // 10} documents, 5 outlets; scorer {scorer.name}"
+    )
     print("| run | seconds | embeddings computed | embeddings reused | pairs scored |")
     print("|---|---|---|---|---|")
     for name, t, r in [("first", times[0], first), ("re-run, unchanged corpus", times[1], second)]:
         c = r.counts
-        print(f"| {name} | {t:.1f} | {c.get('embeddings_computed')} | {c.get('embeddings_reused')} | {c.get('pairs_scored')} |")
+        print(
+            f"| {name} | {t:.1f} | {c.get('embeddings_computed')} | {c.get('embeddings_reused')} | {c.get('pairs_scored')} |"
+        )
     print(f"\nspeed-up of the re-run: {times[0] / times[1]:.1f}x")
 
 

@@ -5,7 +5,9 @@ Usage: python benchmarks/embed_speed.py [--sentences 1000] [--threads 2] [--repe
 
 Speed: STS Benchmark dev sentences and ClaimDiff news claims (longer), half each,
 shuffled together. Each repeat times every variant once, one after the other, so drift in
-machine load hits them all; the table shows the median. Fidelity: mean (and minimum)
+machine load hits them all; the table shows the median, of wall time (sentences/s) and of
+this process's CPU time (sentences/CPU-s: less swayed by other work on the machine, but
+it counts the threads' spin-waiting as work). Fidelity: mean (and minimum)
 cosine of each backend's embeddings to plain encode's fp32 ones, over the speed set and
 all STS-B dev sentences; and Spearman correlation of pair cosine with the gold similarity
 over the STS-B dev pairs (all 1,500). "bucketing off" rows embed in input order, batch by batch,
@@ -17,17 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import shlex
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import print_run_footer, print_run_header
 from numpy.typing import NDArray
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -63,11 +63,13 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=1000, help="speed set size")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=64, help="for every variant")
+    parser.add_argument(
+        "--batch-size", type=int, default=None,
+        help="for every variant [each its default: 32 for plain encode, divergence's own]",
+    )  # fmt: skip
     parser.add_argument("--sts-pairs", type=int, default=None, help="STS-B dev pairs [all]")
     args = parser.parse_args()
 
-    import onnxruntime  # type: ignore[import-untyped]
     import torch
     from scipy.stats import spearmanr  # type: ignore[import-untyped]
     from sentence_transformers import SentenceTransformer
@@ -96,7 +98,7 @@ def main() -> None:
     plain = SentenceTransformer(path, device="cpu")
 
     def plain_encode(texts: list[str]) -> NDArray[np.float32]:
-        return unit(plain.encode(texts, batch_size=args.batch_size, show_progress_bar=False))
+        return unit(plain.encode(texts, batch_size=args.batch_size or 32, show_progress_bar=False))
 
     embedders: dict[str, SentenceTransformerEmbedder] = {}
     load_s: dict[str, float] = {}
@@ -126,12 +128,14 @@ def main() -> None:
     for fn in variants.values():  # warm up: first calls allocate
         fn(speed_set[:128])
     times: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
     outputs: dict[str, NDArray[np.float32]] = {}
     for _ in range(args.repeats):
         for name, fn in variants.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             outputs[name] = fn(speed_set)
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
 
     reference = outputs["plain encode (torch fp32)"]
     ref_sts = plain_encode(sts_set)
@@ -144,10 +148,13 @@ def main() -> None:
 
     base_rho = sts_spearman(ref_sts)
     base_rate = len(speed_set) / statistics.median(times["plain encode (torch fp32)"])
+    base_cpu = len(speed_set) / statistics.median(cpu["plain encode (torch fp32)"])
     rows = [
-        "| variant | sentences/s | ratio | mean cos to fp32 | min cos | STS-B Spearman | Δ Spearman |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        f"| plain encode (torch fp32) | {base_rate:.1f} | 1.00x | 1.0000 | 1.0000 | {base_rho:.4f} | |",
+        "| variant | sentences/s | ratio | sentences/CPU-s | ratio | mean cos to fp32 | min cos "
+        "| STS-B Spearman | Δ Spearman |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| plain encode (torch fp32) | {base_rate:.1f} | 1.00x | {base_cpu:.1f} | 1.00x "
+        f"| 1.0000 | 1.0000 | {base_rho:.4f} | |",
     ]
     for name, embedder in embedders.items():
         embedder.sort_by_length = True
@@ -159,34 +166,27 @@ def main() -> None:
         rho = sts_spearman(sts_vectors)
         for label in (f"divergence {name}", f"divergence {name}, bucketing off"):
             rate = len(speed_set) / statistics.median(times[label])
+            cpu_rate = len(speed_set) / statistics.median(cpu[label])
             fidelity = (
                 f"{cos.mean():.4f} | {cos.min():.4f} | {rho:.4f} | {rho - base_rho:+.4f}"
                 if "off" not in label
                 else "| | |"
             )
-            rows.append(f"| {label} | {rate:.1f} | {rate / base_rate:.2f}x | {fidelity} |")
+            rows.append(
+                f"| {label} | {rate:.1f} | {rate / base_rate:.2f}x | {cpu_rate:.1f} "
+                f"| {cpu_rate / base_cpu:.2f}x | {fidelity} |"
+            )
 
-    command = "python " + " ".join(
-        shlex.quote(a) for a in ["benchmarks/embed_speed.py", *sys.argv[1:]]
-    )
-    print(f"command: {command}")
-    print(
-        f"machine: {platform.processor() or platform.machine()}, threads {args.threads}, "
-        f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}"
-    )
+    print_run_header("benchmarks/embed_speed.py", args.threads)
     print(
         f"speed set: {len(speed_set)} sentences ({half} STS-B dev, {len(speed_set) - half} "
-        f"ClaimDiff claims; mean {mean_chars:.0f} chars), batch size {args.batch_size}, "
+        f"ClaimDiff claims; mean {mean_chars:.0f} chars), batch sizes: plain encode "
+        f"{args.batch_size or 32}, "
+        + ", ".join(f"{name} {e.batch_size}" for name, e in embedders.items())
+        + ", "
         f"{args.repeats} repeats (median); fidelity also over {len(sts_set)} STS-B dev sentences"
     )
-    print(
-        f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} CPUs (other work on the machine skews the timings)"
-    )
-    print(
-        "model load (s, incl. a first ONNX export into "
-        f"{cache_dir()}): " + ", ".join(f"{k} {v:.1f}" for k, v in load_s.items())
-    )
+    print_run_footer(load_before, load_s, cache_dir())
     print()
     print("\n".join(rows))
 

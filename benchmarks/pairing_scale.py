@@ -243,6 +243,14 @@ def main() -> None:
         return
 
     print(f"`{command}` ({os.cpu_count()} cores, {args.threads} threads)\n")
+    print_tables(results)
+    if args.memory_claims:
+        print_memory(args)
+
+
+def print_tables(results: list[dict[str, Any]]) -> None:
+    if not results:
+        return
     print("| vectors | exact, every row's top 10 | ANN build | ANN build + search, every row "
           "| speed-up | recall@10 | lists / probes |")  # fmt: skip
     print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -259,25 +267,26 @@ def main() -> None:
         for s in r["sweep"]:
             print(f"| {r['n']:,} | {s['probes']} | {s['recall']:.3f} | {s['ms_per_query']:.3f} |")
 
-    if args.memory_claims:
-        child = [sys.executable, __file__, "--memory-child", "--memory-claims",
-                 str(args.memory_claims), "--dim", str(args.dim), "--sources",
-                 str(args.sources), "--seed", str(args.seed)]  # fmt: skip
-        out = subprocess.run(child, check=True, capture_output=True, text=True, env=os.environ)
-        m = json.loads(out.stdout.strip().splitlines()[-1])
-        print("\nPeak memory of duplicate_groups + find_pairs (fresh process, VmHWM):\n")
-        print("| claims | sources | vectors | an n x n float32 matrix | RSS before pairing "
-              "| peak RSS | pairing time | method, neighbours | pairs examined | pairs to score "
-              "| possible pairs |")  # fmt: skip
-        print("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
-        print(
-            f"| {m['claims']:,} | {m['sources']} | {m['vectors_mb']:.0f} MiB | {m['square_gb']:.1f} GiB "
-            f"| {m['rss_before_mb']:.0f} MiB | {m['peak_mb']:.0f} MiB "
-            f"| {m['duplicates_s'] + m['pairing_s']:.0f} s | {m['method']}, {m['neighbours']} "
-            f"| {m['examined']:,} | {m['pairs']:,} | {m['possible']:,} |"
-        )
-        if m["peak_before_mb"] > m["rss_before_mb"] + 1:
-            print(f"\n(peak before pairing: {m['peak_before_mb']:.0f} MiB, from building the data)")
+
+def print_memory(args: argparse.Namespace) -> None:
+    child = [sys.executable, __file__, "--memory-child", "--memory-claims",
+             str(args.memory_claims), "--dim", str(args.dim), "--sources",
+             str(args.sources), "--seed", str(args.seed)]  # fmt: skip
+    out = subprocess.run(child, check=True, capture_output=True, text=True, env=os.environ)
+    m = json.loads(out.stdout.strip().splitlines()[-1])
+    print("\nPeak memory of duplicate_groups + find_pairs (fresh process, VmHWM):\n")
+    print("| claims | sources | vectors | an n x n float32 matrix | RSS before pairing "
+          "| peak RSS | pairing time | method, neighbours | pairs examined | pairs to score "
+          "| possible pairs |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+    print(
+        f"| {m['claims']:,} | {m['sources']} | {m['vectors_mb']:.0f} MiB | {m['square_gb']:.1f} GiB "
+        f"| {m['rss_before_mb']:.0f} MiB | {m['peak_mb']:.0f} MiB "
+        f"| {m['duplicates_s'] + m['pairing_s']:.0f} s | {m['method']}, {m['neighbours']} "
+        f"| {m['examined']:,} | {m['pairs']:,} | {m['possible']:,} |"
+    )
+    if m["peak_before_mb"] > m["rss_before_mb"] + 1:
+        print(f"\n(peak before pairing: {m['peak_before_mb']:.0f} MiB, from building the data)")
 
 
 if __name__ == "__main__":

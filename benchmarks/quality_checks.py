@@ -49,15 +49,21 @@ def snli(root: Path) -> tuple[list[tuple[str, str]], list[int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets")
+    parser.add_argument(
+        "--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets"
+    )
     parser.add_argument("--no-cosine", action="store_true", help="skip the embedding baseline")
     args = parser.parse_args()
     embedder = None if args.no_cosine else get_embedder()
-    print("| data | pairs | positives | ROC-AUC divergence | ROC-AUC -cosine | P | R | F1 (threshold %.2f) |" % THRESHOLD)
+    print(
+        f"| data | pairs | positives | ROC-AUC divergence | ROC-AUC -cosine | P | R | F1 (threshold {THRESHOLD:.2f}) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
-    for name, load in [("ClaimDiff-weak (B weakens A)", claimdiff),
-                       ("Symmetric FEVER dev+test (refutes)", fever),
-                       ("SNLI dev (contradiction)", snli)]:
+    for name, load in [
+        ("ClaimDiff-weak (B weakens A)", claimdiff),
+        ("Symmetric FEVER dev+test (refutes)", fever),
+        ("SNLI dev (contradiction)", snli),
+    ]:
         pairs, labels = load(args.datasets)
         scores = score_texts(pairs, scorer=CheckScorer())
         divergence = np.array([s.divergence for s in scores])
@@ -68,8 +74,12 @@ def main() -> None:
             va = embedder.embed([a for a, _ in pairs])
             vb = embedder.embed([b for _, b in pairs])
             cos_auc = roc_auc_score(y, -np.sum(va * vb, axis=1))
-        p, r, f, _ = precision_recall_fscore_support(y, divergence >= THRESHOLD, average="binary", zero_division=0)
-        print(f"| {name} | {len(y)} | {int(y.sum())} | {auc:.3f} | {cos_auc:.3f} | {p:.3f} | {r:.3f} | {f:.3f} |")
+        p, r, f, _ = precision_recall_fscore_support(
+            y, divergence >= THRESHOLD, average="binary", zero_division=0
+        )
+        print(
+            f"| {name} | {len(y)} | {int(y.sum())} | {auc:.3f} | {cos_auc:.3f} | {p:.3f} | {r:.3f} | {f:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ from divergence.errors import (
     UnknownFormat,
     UnknownModel,
 )
+from divergence.neighbours import Method, nearest
 from divergence.nightly import NightlyResult, run_nightly
-from divergence.pairing import Pair, pair_claims
+from divergence.nli import NLIScorer
+from divergence.pairing import Pair, Pairing, PairingStats, find_pairs, pair_claims
 from divergence.pipeline import By, compare
 from divergence.render import Format, render, write_atomic
 from divergence.report import Report
@@ -56,11 +58,15 @@ __all__ = [
     "InputError",
     "Kind",
     "LocalEngine",
+    "Method",
     "ModelError",
+    "NLIScorer",
     "NightlyResult",
     "NothingToCompare",
     "OutputError",
     "Pair",
+    "Pairing",
+    "PairingStats",
     "RayEngine",
     "Report",
     "Score",
@@ -73,9 +79,11 @@ __all__ = [
     "__version__",
     "compare",
     "extract_claims",
+    "find_pairs",
     "get_embedder",
     "get_scorer",
     "load_documents",
+    "nearest",
     "pair_claims",
     "render",
     "run_checks",

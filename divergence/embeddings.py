@@ -55,12 +55,12 @@ class Backend(str, Enum):
     ONNX_INT8 = "onnx-int8"
 
 
-def as_backend(backend: Backend | str) -> Backend:
+def as_backend(backend: Backend | str, what: str = "embedding") -> Backend:
     try:
         return Backend(backend)
     except ValueError:
         known = ", ".join(b.value for b in Backend)
-        raise ModelError(f"unknown embedding backend {backend!r} (known: {known})") from None
+        raise ModelError(f"unknown {what} backend {backend!r} (known: {known})") from None
 
 
 def cache_dir() -> Path:
@@ -133,12 +133,21 @@ def normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
     return out
 
 
+TORCH_BATCH_SIZE = 64
+#: Texts per ONNX Runtime call: smaller batches keep activations in cache. int8 sentences/s
+#: over plain encode (1,000 STS-B + ClaimDiff sentences, 2 threads, quiet machine): batch
+#: 8 1.40x, 16 1.51x, 32 1.49x, 64 1.28x.
+ONNX_BATCH_SIZE = 16
+
+
 class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model, by local path or (where a hub is reachable) by name.
 
-    ``backend="onnx"`` or ``"onnx-int8"`` runs it on ONNX Runtime with ``threads`` intra-op
-    threads (default :func:`default_threads`). Texts are sorted by length before batching,
-    so each batch pads to similar lengths; results come back in the original order.
+    ``backend="onnx"`` or ``"onnx-int8"`` runs it on ONNX Runtime's CPU provider (``device``
+    is then ignored) with ``threads`` intra-op threads (default :func:`default_threads`).
+    Texts are sorted by length before batching, so each batch pads to similar lengths;
+    results come back in the original order. ``batch_size`` defaults to
+    :data:`TORCH_BATCH_SIZE` or :data:`ONNX_BATCH_SIZE`.
     """
 
     def __init__(
@@ -146,7 +155,7 @@ class SentenceTransformerEmbedder(Embedder):
         name_or_path: str,
         *,
         device: str = "cpu",
-        batch_size: int = 64,
+        batch_size: int | None = None,
         backend: Backend | str = Backend.TORCH,
         threads: int | None = None,
     ) -> None:
@@ -154,6 +163,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.name_or_path = name_or_path
         self.model_id = backend_model_id(name_or_path, self.backend)
         self.device = device
+        if batch_size is None:
+            batch_size = TORCH_BATCH_SIZE if self.backend is Backend.TORCH else ONNX_BATCH_SIZE
         self.batch_size = batch_size
         self.threads = threads
         #: Sort all texts by length before cutting batches (off: batches in input order).
@@ -223,7 +234,7 @@ def load_sentence_transformer(name_or_path: str, *, device: str = "cpu", **kwarg
         raise ModelError(f"cannot load embedding model {name_or_path!r}: {type(e).__name__}") from e
 
 
-def require_onnx(backend: Backend, *, export: bool = False) -> None:
+def require_onnx(backend: Backend, *, export: bool = False, what: str = "embedding") -> None:
     """Raise a one-line :class:`ModelError` unless the ``fast`` extra is installed."""
     try:
         importlib.import_module("onnxruntime")
@@ -231,11 +242,14 @@ def require_onnx(backend: Backend, *, export: bool = False) -> None:
             importlib.import_module("onnx")
     except ImportError:
         raise ModelError(
-            f"the {backend.value} embedding backend needs onnxruntime and onnx: {FAST_EXTRA}"
+            f"the {backend.value} {what} backend needs onnxruntime and onnx: {FAST_EXTRA}"
         ) from None
 
 
 # ---- ONNX export, once per model and backend ----
+#
+# Shared by the embedder and the contradiction model (divergence.nli): each supplies the
+# function that writes its fp32 graph; caching, quantizing and the crash-safe rename are here.
 
 
 def model_fingerprint(path: Path, settings: str = "") -> str:
@@ -248,40 +262,70 @@ def model_fingerprint(path: Path, settings: str = "") -> str:
     return digest.hexdigest()[:16]
 
 
-def export_folder(name_or_path: str, *, quantize: bool) -> Path:
-    """Where the export of this model (fp32 or int8) lives in :func:`cache_dir`."""
+def onnx_export(name_or_path: str, *, quantize: bool = False) -> Path:
+    """The cached ONNX export of a local sentence-transformers model, made on first use."""
     path = Path(name_or_path)
     if not path.is_dir():
         raise ModelError(
             f"the ONNX backends export local models only; {name_or_path!r} is not a folder"
         )
-    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in path.resolve().name)
+    export = partial(export_fp32, name_or_path)
+    return cached_onnx(path, export, quantize=quantize, keep=KEEP_FP32, ops=QUANTIZE_OPS)
+
+
+def cached_onnx(
+    path: Path,
+    export: Callable[[Path], None],
+    *,
+    quantize: bool,
+    keep: Sequence[str],
+    ops: Sequence[str],
+    settings: str = "",
+    what: str = "embedding",
+) -> Path:
+    """The cache folder of the model folder ``path`` exported to ONNX, made on first use.
+
+    ``export(out)`` writes the fp32 graph, tokenizer and meta file into ``out``; the int8
+    variant quantizes that fp32 export (made first if need be), as :func:`quantize_export`
+    with ``ops`` and ``keep``. ``settings`` is whatever else the export depends
+    on, for the fingerprint; ``what`` names the model in errors ("embedding", "scorer").
+    """
     variant = "int8" if quantize else "fp32"
-    settings = repr((QUANTIZE_OPS, QUANTIZE_WEIGHTS, KEEP_FP32)) if quantize else ""
-    return cache_dir() / "onnx" / f"{slug}-{model_fingerprint(path, settings)}-{variant}"
+    # For the embedder the same fingerprints as before this was shared: its caches stay valid.
+    quantized_by = repr((tuple(ops), QUANTIZE_WEIGHTS, tuple(keep))) if quantize else ""
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in path.resolve().name)
+    fingerprint = model_fingerprint(path, settings + quantized_by)
+    folder = cache_dir() / "onnx" / f"{slug}-{fingerprint}-{variant}"
+    if not quantize:
+        return cached_export(folder, export, name=str(path), backend=Backend.ONNX, what=what)
+
+    def quantized(out: Path) -> None:
+        fp32 = cached_onnx(
+            path, export, quantize=False, keep=keep, ops=ops, settings=settings, what=what
+        )
+        quantize_export(fp32, out, keep=keep, ops=ops)
+
+    return cached_export(folder, quantized, name=str(path), backend=Backend.ONNX_INT8, what=what)
 
 
-def onnx_export(name_or_path: str, *, quantize: bool = False) -> Path:
-    """The cached ONNX export of a local sentence-transformers model, made on first use.
+def cached_export(
+    folder: Path, export: Callable[[Path], None], *, name: str, backend: Backend,
+    what: str = "embedding",
+) -> Path:  # fmt: skip
+    """``folder``, made on first use by ``export(tmp)``, which writes a model into ``tmp``.
 
     Each export is written to a temporary folder and renamed into place, so a killed run
     or a second process never leaves a half-written model where a later load finds it.
     """
-    folder = export_folder(name_or_path, quantize=quantize)
     if (folder / META_FILE).exists():
         return folder
-    backend = Backend.ONNX_INT8 if quantize else Backend.ONNX
-    require_onnx(backend, export=True)
-    source = onnx_export(name_or_path) if quantize else None
+    require_onnx(backend, export=True, what=what)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
     tmp.mkdir()
     try:
-        log.info("exporting %s to %s (once)", name_or_path, folder)
-        if source is not None:
-            quantize_export(source, tmp)
-        else:
-            export_fp32(name_or_path, tmp)
+        log.info("exporting %s to %s (once)", name, folder)
+        export(tmp)
         try:
             tmp.rename(folder)
         except OSError:  # another process finished first: keep its export
@@ -291,7 +335,7 @@ def onnx_export(name_or_path: str, *, quantize: bool = False) -> Path:
         raise
     except Exception as e:
         raise ModelError(
-            f"cannot export {name_or_path!r} to ONNX: {type(e).__name__}: {e}".splitlines()[0]
+            f"cannot export {name!r} to ONNX: {type(e).__name__}: {e}".splitlines()[0]
         ) from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -299,52 +343,74 @@ def onnx_export(name_or_path: str, *, quantize: bool = False) -> Path:
 
 
 def export_fp32(name_or_path: str, out: Path) -> None:
-    """The whole sentence-transformers pipeline (encoder, pooling, normalising) as one graph,
-    traced from torch with eager attention (a pattern ONNX Runtime fuses), then fused."""
-    import torch
-
+    """The whole sentence-transformers pipeline (encoder, pooling, normalising) as one graph."""
     st = load_sentence_transformer(
         name_or_path, device="cpu", model_kwargs={"attn_implementation": "eager"}
     )
     tokenizer = st.tokenizer
+    config = getattr(getattr(st[0], "auto_model", None), "config", None)
+    export_traced(
+        st, lambda model, inputs: model(inputs)["sentence_embedding"], tokenizer,
+        example=(["an example sentence for tracing the graph", "short"],),
+        output="sentence_embedding", out=out, config=config,
+        max_length=int(st.max_seq_length or tokenizer.model_max_length), source=name_or_path,
+    )  # fmt: skip
+
+
+def export_traced(
+    model: Any,
+    call: Callable[[Any, dict[str, Any]], Any],
+    tokenizer: Any,
+    *,
+    example: Sequence[Sequence[str]],
+    output: str,
+    out: Path,
+    config: Any,
+    max_length: int,
+    source: str,
+) -> None:
+    """``call(model, inputs)`` as one ONNX graph in ``out``, with the tokenizer and a meta file.
+
+    ``model`` must use eager attention: traced from torch, that is a pattern ONNX Runtime
+    fuses (see :func:`fuse_transformer`). ``example`` holds the tokenizer's positional text
+    arguments for tracing (one list of texts, or two for pairs).
+    """
+    import torch
+
     if not getattr(tokenizer, "is_fast", False):
-        raise ModelError(f"{name_or_path!r}: the ONNX backends need a fast (Rust) tokenizer")
+        raise ModelError(f"{source!r}: the ONNX backends need a fast (Rust) tokenizer")
     names = ["input_ids", "attention_mask"]
     if "token_type_ids" in tokenizer.model_input_names:
         names.append("token_type_ids")
-    # Two texts of different lengths, so the traced graph keeps the padding-mask path.
-    example = tokenizer(["an example sentence for tracing the graph", "short"], padding=True,
-                        return_tensors="pt")  # fmt: skip
+    # Texts of different lengths, so the traced graph keeps the padding-mask path.
+    encoded = tokenizer(*example, padding=True, return_tensors="pt")
 
-    class Pipeline(torch.nn.Module):
+    class Traced(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.st = st
+            self.model = model
 
         def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-            embedding: torch.Tensor = self.st(dict(zip(names, inputs, strict=True)))[
-                "sentence_embedding"
-            ]
-            return embedding
+            result: torch.Tensor = call(self.model, dict(zip(names, inputs, strict=True)))
+            return result
 
     axes = {n: {0: "batch", 1: "sequence"} for n in names}
     raw = out / "raw.onnx"
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and deprecation chatter
         torch.onnx.export(
-            Pipeline().eval(), tuple(example[n] for n in names), str(raw), dynamo=False,
-            input_names=names, output_names=["sentence_embedding"],
-            dynamic_axes={**axes, "sentence_embedding": {0: "batch"}}, opset_version=17,
+            Traced().eval(), tuple(encoded[n] for n in names), str(raw), dynamo=False,
+            input_names=names, output_names=[output],
+            dynamic_axes={**axes, output: {0: "batch"}}, opset_version=17,
         )  # fmt: skip
-    config = getattr(getattr(st[0], "auto_model", None), "config", None)
     fuse_transformer(raw, out / ONNX_FILE, config)
     raw.unlink()
     tokenizer.backend_tokenizer.save(str(out / TOKENIZER_FILE))
     meta = {
         "format": EXPORT_FORMAT,
-        "source": str(Path(name_or_path).resolve()),
+        "source": str(Path(source).resolve()),
         "inputs": names,
-        "max_seq_length": int(st.max_seq_length or tokenizer.model_max_length),
+        "max_seq_length": max_length,
         "pad_token": tokenizer.pad_token,
         "pad_token_id": int(tokenizer.pad_token_id),
         "quantized": None,
@@ -384,43 +450,46 @@ def quiet_logging() -> Iterator[None]:
 #: Dynamic int8 quantization: int8 weights per output channel, activations quantized per
 #: batch at run time. Only MatMuls with a weight matrix are quantized, not the fused
 #: attention, and not the first layer's FFN output projection, which alone costs about as
-#: much cosine as all the others together. Measured against fp32 on 400 STS-B and ClaimDiff
-#: sentences (2-core AVX2 CPU), mean cosine / speed over plain encode: this 0.9956 / 3.4x;
-#: with attention quantized too 0.9938 / 3.8x; uint8 weights 0.9961 / 3.0x (u8u8 kernels
-#: are slower on AVX2).
+#: much cosine as all the others together. Measured against fp32 on 1,000 STS-B and
+#: ClaimDiff sentences (2-core AVX2 CPU, quiet, batch 16), mean cosine / speed over plain
+#: encode: this 0.9954 / 1.51x; attention quantized too 0.9936 / 1.47x; nothing kept fp32
+#: 0.9922 / 1.55x. (Earlier figures of 3-4x were taken on a machine busy with other jobs,
+#: where torch's spinning threads lose more than ONNX Runtime's.)
 QUANTIZE_OPS = ("MatMul",)
 QUANTIZE_WEIGHTS = "QInt8"  # an onnxruntime.quantization.QuantType member
 KEEP_FP32 = ("layer.0/output/dense/",)
 
 
-def quantize_export(source: Path, out: Path) -> None:
+def quantize_export(source: Path, out: Path, *, keep: Sequence[str], ops: Sequence[str]) -> None:
+    """The fp32 export in ``source`` dynamically quantized into ``out``: nodes of the types
+    ``ops`` (e.g. :data:`QUANTIZE_OPS`), except those whose names contain one of ``keep``."""
     onnx: Any = importlib.import_module("onnx")
     quantization: Any = importlib.import_module("onnxruntime.quantization")
     graph = onnx.load(str(source / ONNX_FILE))
-    keep = [
-        n.name
-        for n in graph.graph.node
-        if n.op_type == "MatMul" and any(k in n.name for k in KEEP_FP32)
-    ]
+    kept = [n.name for n in graph.graph.node if n.op_type in ops and any(k in n.name for k in keep)]
     del graph
     weights = getattr(quantization.QuantType, QUANTIZE_WEIGHTS)
     with quiet_logging():
         quantization.quantize_dynamic(
             str(source / ONNX_FILE), str(out / ONNX_FILE), weight_type=weights,
-            per_channel=True, op_types_to_quantize=list(QUANTIZE_OPS), nodes_to_exclude=keep,
+            per_channel=True, op_types_to_quantize=list(ops), nodes_to_exclude=kept,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # fused ops lack shapes
         )  # fmt: skip
     shutil.copyfile(source / TOKENIZER_FILE, out / TOKENIZER_FILE)
     meta = json.loads((source / META_FILE).read_text(encoding="utf-8"))
-    meta["quantized"] = {"weights": QUANTIZE_WEIGHTS, "per_channel": True, "ops": list(QUANTIZE_OPS),
-                         "kept_fp32": keep}  # fmt: skip
+    meta["quantized"] = {"weights": QUANTIZE_WEIGHTS, "per_channel": True, "ops": list(ops),
+                         "kept_fp32": kept}  # fmt: skip
     (out / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
 
 class OnnxEncoder:
-    """An exported model on ONNX Runtime, with its own tokenizer (no torch at run time)."""
+    """An exported model on ONNX Runtime, with its own tokenizer (no torch at run time).
 
-    def __init__(self, folder: Path, *, threads: int) -> None:
+    ``spinning=False`` lets idle intra-op threads sleep instead of spin-waiting for work
+    between operators: better where other work shares the cores (see divergence.nli).
+    """
+
+    def __init__(self, folder: Path, *, threads: int, spinning: bool = True) -> None:
         ort: Any = importlib.import_module("onnxruntime")
         from tokenizers import Tokenizer
 
@@ -440,6 +509,8 @@ class OnnxEncoder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        if not spinning:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.threads = threads
         self.session: Any = ort.InferenceSession(
             str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
@@ -449,9 +520,18 @@ class OnnxEncoder:
         """One batch, padded to its longest text."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        encoded = self.tokenizer.encode_batch(
-            [t.strip() for t in texts]
-        )  # as sentence-transformers
+        # Stripped, as sentence-transformers does before tokenizing.
+        return self.run(self.tokenizer.encode_batch([t.strip() for t in texts]))
+
+    def encode_pairs(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float32]:
+        """One batch of text pairs (a cross-encoder's input), padded to its longest pair and
+        truncated longest-first, as a transformers tokenizer does with ``truncation=True``."""
+        if not pairs:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self.run(self.tokenizer.encode_batch(list(pairs)))
+
+    def run(self, encoded: Sequence[Any]) -> NDArray[np.float32]:
+        """The model's first output for tokenized inputs (``tokenizers.Encoding``)."""
         columns = {
             "input_ids": [e.ids for e in encoded],
             "attention_mask": [e.attention_mask for e in encoded],

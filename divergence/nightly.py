@@ -46,10 +46,11 @@ from divergence.attribution import canonical_speakers
 from divergence.claims import MIN_CHECKWORTHINESS, Claim, extract_claims
 from divergence.documents import Document, load_documents
 from divergence.embeddings import Embedder, get_embedder
-from divergence.engine import Engine, Precomputed, get_engine
+from divergence.engine import Engine, LocalEngine, Precomputed, get_engine
 from divergence.errors import InputError, OutputError, StoreError
-from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, Pair, duplicate_groups, pair_claims
+from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, Pair, duplicate_groups, find_pairs
 from divergence.pipeline import By, as_documents
+from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.render import render_frame, write_atomic
 from divergence.report import PAIR_COLUMNS, agreement_matrix, build_report
@@ -174,6 +175,7 @@ class _Settings:
     min_topic: float
     min_checkworthiness: float
     progress: bool
+    timer: StageTimer
 
     def options(self) -> dict[str, Any]:
         return {
@@ -209,6 +211,7 @@ def run_nightly(
     min_checkworthiness: float = MIN_CHECKWORTHINESS,
     progress: bool = False,
     engine: Engine | str | None = None,
+    timer: StageTimer | None = None,
 ) -> NightlyResult:
     """Run the nightly job for ``date`` (today by default) on ``inputs``.
 
@@ -222,6 +225,7 @@ def run_nightly(
     (the default: in this process) or ``"ray"`` (a local Ray instance, or ``$RAY_ADDRESS``),
     or an :class:`~divergence.engine.Engine` such as ``RayEngine("ray://head:10001")``,
     which the caller closes. Everything else runs here; the results are the same.
+    ``timer`` collects seconds per stage (ingest, load models, embed, pair, score, ...).
     """
     day = parse_date(date)
     if window_days < 1:
@@ -236,6 +240,7 @@ def run_nightly(
         by=By(by).value, window_days=window_days, threshold=threshold, top_k=top_k,
         min_similarity=min_similarity, min_topic=min_topic,
         min_checkworthiness=min_checkworthiness, progress=progress,
+        timer=timer or StageTimer(),
     )  # fmt: skip
     path = resolve_db(db)
     try:
@@ -298,7 +303,46 @@ class _Night:
         self.counts: dict[str, int] = {}
 
     def run(self, documents: Sequence[Document]) -> NightlyResult:
-        self.ingest(documents)
+        stage = self.s.timer.stage
+        with stage("ingest and extract claims"):
+            self.ingest(documents)
+        with stage("read window"):
+            window, stored, claims, active = self.read_window()
+        n = len(window)
+        vectors = self.embed(window)
+        with stage("pair"):
+            groups = duplicate_groups(claims[:n], vectors) if n else []
+            pairing = find_pairs(
+                claims[:n], vectors, by=self.s.by, top_k=self.s.top_k,
+                min_similarity=self.s.min_similarity, min_topic=self.s.min_topic, groups=groups,
+            )  # fmt: skip
+            pairs = pairing.pairs
+            log.info("%s: %s", self.day, pairing.stats.describe())
+        index = {c.key: i for i, c in enumerate(stored)}
+        own = {fid: (index[r.claim_a], index[r.claim_b]) for fid, r in active.items()}
+        scores = self.score(stored, claims, [(p.a, p.b) for p in pairs] + list(own.values()))
+        with stage("classify"):
+            rows = self.classify(stored, claims, groups, pairs, scores, active, own)
+            # Agreement over every window pair; only sources that were paired get a row.
+            light = pd.DataFrame(
+                [(claims[p.a].source(self.s.by), claims[p.b].source(self.s.by),
+                  scores[p.a, p.b].divergence) for p in pairs],
+                columns=["source_a", "source_b", "divergence"],
+            )  # fmt: skip
+            paired = sorted(set(light["source_a"]) | set(light["source_b"]))
+        self.counts.update(
+            claims_window=n,
+            sources_window=len({c.source(self.s.by) for c in claims[:n]}),
+            pairs_window=len(pairs),
+        )
+        with stage("record and write report"):
+            return self.finish(stored, claims, rows, scores, agreement_matrix(light, paired))
+
+    def read_window(
+        self,
+    ) -> tuple[list[StoredClaim], list[StoredClaim], list[Claim], dict[str, FindingRecord]]:
+        """The window's claims; those plus the claims of still-active findings outside it,
+        as pipeline claims; and the active findings."""
         window = self.store.window_claims(self.day, self.since)
         active = self.store.finding_records(self.day, since=self.since)
         active = {k: r for k, r in active.items() if r.resolved_on is None}
@@ -312,34 +356,17 @@ class _Night:
             if c.claim.speaker else replace(c.claim, id=c.key)
             for c in stored
         ]  # fmt: skip
-        n = len(window)
-        vectors = self.embed(window)
-        groups = duplicate_groups(claims[:n], vectors) if n else []
-        pairs = (
-            pair_claims(claims[:n], vectors, by=self.s.by, top_k=self.s.top_k,
-                        min_similarity=self.s.min_similarity, min_topic=self.s.min_topic,
-                        groups=groups)
-            if n else []
-        )  # fmt: skip
-        index = {c.key: i for i, c in enumerate(stored)}
-        own = {fid: (index[r.claim_a], index[r.claim_b]) for fid, r in active.items()}
-        scores = self.score(stored, claims, [(p.a, p.b) for p in pairs] + list(own.values()))
-        rows = self.classify(stored, claims, groups, pairs, scores, active, own)
-        # Agreement over every window pair; only sources that were paired get a row.
-        light = pd.DataFrame(
-            [(claims[p.a].source(self.s.by), claims[p.b].source(self.s.by),
-              scores[p.a, p.b].divergence) for p in pairs],
-            columns=["source_a", "source_b", "divergence"],
-        )  # fmt: skip
-        paired = sorted(set(light["source_a"]) | set(light["source_b"]))
-        self.counts.update(
-            claims_window=n,
-            sources_window=len({c.source(self.s.by) for c in claims[:n]}),
-            pairs_window=len(pairs),
-        )
-        return self.finish(stored, claims, rows, scores, agreement_matrix(light, paired))
+        return window, stored, claims, active
 
     # ---- stages ----
+
+    def load(self, model: Embedder | ContradictionScorer) -> None:
+        """Load a model before its first use here, so --profile shows loading apart; only
+        when something is to be computed (a cached re-run loads nothing) and in this
+        process (a Ray engine loads models in its actors)."""
+        if isinstance(self.s.engine, LocalEngine):
+            with self.s.timer.stage("load models"):
+                model.load()
 
     def ingest(self, documents: Sequence[Document]) -> None:
         """Store documents not seen before, with their claims (extracted once, here)."""
@@ -377,7 +404,12 @@ class _Night:
         texts = {c.text_hash: c.claim.text for c in window}
         cached = self.store.vectors(model, texts)
         missing = [h for h in texts if h not in cached]
-        with progress_bar(len(missing), "embedding claims", enabled=self.s.progress) as update:
+        if missing:
+            self.load(self.s.embedder)
+        with (
+            self.s.timer.stage("embed"),
+            progress_bar(len(missing), "embedding claims", enabled=self.s.progress) as update,
+        ):
             start = 0
             for vectors in self.s.engine.embed_chunks(
                 [texts[h] for h in missing], self.s.embedder, chunk=CHUNK, progress=update
@@ -414,7 +446,12 @@ class _Night:
             if key not in cached:
                 missing.setdefault(key, ij)
         todo = list(missing.items())
-        with progress_bar(len(todo), "scoring pairs", enabled=self.s.progress) as update:
+        if todo:
+            self.load(self.s.scorer)
+        with (
+            self.s.timer.stage("score"),
+            progress_bar(len(todo), "scoring pairs", enabled=self.s.progress) as update,
+        ):
             start = 0
             # The engine runs the model; the typed checks run here, in score_texts.
             for probabilities in self.s.engine.score_chunks(

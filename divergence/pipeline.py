@@ -12,7 +12,7 @@ from divergence.claims import MIN_CHECKWORTHINESS, extract_claims
 from divergence.documents import Document, load_documents, record_document
 from divergence.embeddings import Embedder, get_embedder
 from divergence.errors import InputError, NothingToCompare
-from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, duplicate_groups, pair_claims
+from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, duplicate_groups, find_pairs
 from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.report import Report, build_report
@@ -96,10 +96,11 @@ def compare(
         vectors = embedder.embed([c.text for c in claims], progress=update)
     with timer.stage("pair"):
         groups = duplicate_groups(claims, vectors)
-        pairs = pair_claims(
+        pairing = find_pairs(
             claims, vectors, by=by, top_k=top_k, min_similarity=min_similarity,
             min_topic=min_topic, groups=groups,
         )  # fmt: skip
+        pairs = pairing.pairs
     log.info("%d pairs to score (%d near-duplicate claims grouped)", len(pairs),
              sum(g != i for i, g in enumerate(groups)))  # fmt: skip
     with (
@@ -116,7 +117,7 @@ def compare(
     options = {
         "by": by, "embedder": embedder.model_id, "scorer": scorer.name, "top_k": top_k,
         "min_similarity": min_similarity, "min_topic": min_topic, "threshold": threshold,
-        "documents": len(docs),
+        "documents": len(docs), "pairing": pairing.stats.describe(),
     }  # fmt: skip
     with timer.stage("report"):
         report = build_report(

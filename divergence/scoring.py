@@ -7,6 +7,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from divergence.checks import Finding, Kind, combine, run_checks
+from divergence.embeddings import Backend
 from divergence.errors import ModelError, UnknownModel
 from divergence.terms import key_terms, term_overlap
 
@@ -27,6 +29,14 @@ LABELS = ("contradiction", "entailment", "neutral")
 #: divergence's own trained model (see divergence.nli); "checks" is the rule-based scorer.
 DEFAULT_SCORER = "divergence-nli"
 CHECKS_SCORER = "checks"
+#: The shipped model's name on each backend: torch, or ONNX Runtime fp32 / dynamic int8
+#: (those two need the ``fast`` extra). A ``divergence train`` folder takes the backends as
+#: ``PATH@onnx`` / ``PATH@onnx-int8``.
+SHIPPED_SCORERS = {
+    Backend.TORCH: "divergence-nli",
+    Backend.ONNX: "divergence-nli-onnx",
+    Backend.ONNX_INT8: "divergence-nli-int8",
+}
 ENV_SCORER = "DIVERGENCE_SCORER"
 #: A pair is flagged when its divergence score reaches this.
 THRESHOLD = 0.5
@@ -155,35 +165,38 @@ def label_columns(id2label: dict[int, str] | dict[str, str]) -> list[int]:
     return columns
 
 
-def _shipped_model() -> ContradictionScorer:
+def _shipped_model(backend: Backend = Backend.TORCH) -> ContradictionScorer:
     from divergence.nli import NLIScorer, default_model_dir
 
     if not default_model_dir().exists():
         log.warning("the shipped model is missing at %s: using the rule-based 'checks' scorer",
                     default_model_dir())  # fmt: skip
         return CheckScorer()
-    return NLIScorer()
+    return NLIScorer(backend=backend)
 
 
 SCORERS: dict[str, Callable[[], ContradictionScorer]] = {
     CHECKS_SCORER: CheckScorer,
-    "divergence-nli": _shipped_model,
+    **{name: partial(_shipped_model, backend) for backend, name in SHIPPED_SCORERS.items()},
 }
 
 
 def get_scorer(name: str | None = None) -> ContradictionScorer:
-    """A scorer by registered name, a ``divergence train`` output folder, or a CrossEncoder
-    NLI model by path or hub name.
+    """A scorer by registered name, a ``divergence train`` output folder (``@onnx`` or
+    ``@onnx-int8`` after it picks that backend), or a CrossEncoder NLI model by path or hub name.
 
     ``None`` means ``$DIVERGENCE_SCORER`` or the default, the shipped ``divergence-nli``.
     """
     name = name or os.environ.get(ENV_SCORER) or DEFAULT_SCORER
     if name in SCORERS:
         return SCORERS[name]()
-    if (Path(name) / "divergence-model.json").exists():
+    folder, at, backend = name.rpartition("@")
+    if not at or backend not in (Backend.ONNX, Backend.ONNX_INT8) or Path(name).exists():
+        folder, backend = name, Backend.TORCH.value
+    if (Path(folder) / "divergence-model.json").exists():
         from divergence.nli import NLIScorer
 
-        return NLIScorer(name)
+        return NLIScorer(folder, backend=backend)
     if Path(name).exists() or "/" in name:
         return CrossEncoderScorer(name)
     raise UnknownModel(

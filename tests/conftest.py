@@ -36,6 +36,15 @@ def rule_scorer_by_default(request: pytest.FixtureRequest, monkeypatch: pytest.M
         monkeypatch.setattr(scoring, "DEFAULT_SCORER", scoring.CHECKS_SCORER)
 
 
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own for ONNX exports (``pytestmark =
+    pytest.mark.usefixtures("own_cache")`` in a module): no test writes to the user's cache."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv(embeddings.ENV_CACHE, str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def real_embedder() -> Iterator[Embedder]:
     """The bundled all-MiniLM-L6-v2, loaded once per test session."""

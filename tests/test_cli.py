@@ -397,7 +397,8 @@ def test_diff_unknown_scorer(divergent: Path) -> None:
     assert result.stdout == ""
     assert (
         result.stderr
-        == "Error: unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)\n"
+        == "Error: unknown scorer 'nope' (known: checks, divergence-nli, divergence-nli-int8, "
+        "divergence-nli-onnx; or a model folder or CrossEncoder path)\n"
     )
 
 
@@ -406,7 +407,8 @@ def test_diff_unknown_scorer_from_environment(divergent: Path) -> None:
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "Error: unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)\n"
+        == "Error: unknown scorer 'nope' (known: checks, divergence-nli, divergence-nli-int8, "
+        "divergence-nli-onnx; or a model folder or CrossEncoder path)\n"
     )
 
 
@@ -911,7 +913,8 @@ def test_score_pairs_unknown_scorer(pairs_file: Path) -> None:
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "Error: unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)\n"
+        == "Error: unknown scorer 'nope' (known: checks, divergence-nli, divergence-nli-int8, "
+        "divergence-nli-onnx; or a model folder or CrossEncoder path)\n"
     )
 
 
@@ -935,3 +938,22 @@ def test_errors_are_click_exceptions_with_exit_2() -> None:
 
     assert issubclass(CLIError, click.ClickException)
     assert CLIError("x").exit_code == 2
+
+
+# ---------------------------------------------------------------- --profile
+
+
+def test_diff_profile_prints_every_stage_and_the_pairing_counts(divergent: Path) -> None:
+    result = invoke(["diff", str(divergent), "--profile", "-f", "json"])
+    assert result.exit_code == 1
+    json.loads(result.stdout)  # the report itself is untouched
+    lines = result.stderr.splitlines()
+    stages = [line.split("  ")[0].strip() for line in lines if line.rstrip().endswith("%")]
+    assert stages == ["read inputs", "load documents", "extract claims", "load models",
+                      "embed", "pair", "score", "report", "render"]  # fmt: skip
+    assert lines[-2].startswith("total ")
+    assert lines[-1].startswith("pairing: ") and "possible cross-source pairs to score" in lines[-1]
+
+
+def test_diff_without_profile_prints_no_timings(divergent: Path) -> None:
+    assert invoke(["diff", str(divergent), "-f", "json"]).stderr == ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.machinery
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -434,6 +435,28 @@ def test_cli_exit_status_and_summary_line(tmp_path: Path) -> None:
     for day in (N1, N2, N3):
         assert (out / day / "findings.parquet").is_file()
         assert (out / day / "summary.json").is_file()
+
+
+def stages(stderr: str) -> list[str]:
+    return [
+        line.split("  ")[0].strip() for line in stderr.splitlines() if line.rstrip().endswith("%")
+    ]
+
+
+def test_cli_profile_splits_the_time_and_a_cached_rerun_loads_no_model(tmp_path: Path) -> None:
+    first = invoke([*nightly_args(tmp_path, N1), "--profile"])
+    assert first.exit_code == 1, first.output
+    assert stages(first.stderr) == [
+        "read inputs", "ingest and extract claims", "read window", "load models", "embed",
+        "pair", "score", "classify", "record and write report",
+    ]  # fmt: skip
+    assert re.search(r"^pairs: \d+ in the window; [1-9]\d* sent to the scorer, 0 from the cache$",
+                     first.stderr, re.M)  # fmt: skip
+    again = invoke([*nightly_args(tmp_path, N1), "--profile"])  # the same date: all cached
+    assert "load models" not in stages(again.stderr)
+    assert re.search(r"^pairs: \d+ in the window; 0 sent to the scorer, [1-9]\d* from the cache$",
+                     again.stderr, re.M)  # fmt: skip
+    assert "total" not in invoke(nightly_args(tmp_path, N1)).stderr
 
 
 @pytest.mark.parametrize(

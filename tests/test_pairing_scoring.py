@@ -486,8 +486,8 @@ def test_get_scorer_unknown_name() -> None:
         get_scorer("nope")
     message = str(info.value)
     assert (
-        message
-        == "unknown scorer 'nope' (known: checks, divergence-nli; or a model folder or CrossEncoder path)"
+        message == "unknown scorer 'nope' (known: checks, divergence-nli, divergence-nli-int8, "
+        "divergence-nli-onnx; or a model folder or CrossEncoder path)"
     )
     assert isinstance(info.value, ModelError)
     assert isinstance(info.value, KeyError)

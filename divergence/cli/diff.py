@@ -11,6 +11,7 @@ from divergence.cli.options import (
     input_options,
     model_options,
     output_options,
+    profile_option,
     progress_enabled,
     resolve_format,
     verbosity_options,
@@ -68,7 +69,7 @@ from divergence.scoring import THRESHOLD
 @click.option(
     "--all", "all_pairs", is_flag=True, help="Output every scored pair, not only flagged ones."
 )
-@click.option("--profile", is_flag=True, help="Print the seconds spent in each stage on stderr.")
+@profile_option
 @verbosity_options
 def diff(
     inputs: tuple[str, ...],
@@ -118,4 +119,5 @@ def diff(
         emit(render(report, fmt, all_pairs=all_pairs, color=color), output, stdout)
     if profile:
         click.echo(timer.table(), err=True)
+        click.echo(f"pairing: {report.options['pairing']}", err=True)
     sys.exit(1 if len(report.divergences) else 0)

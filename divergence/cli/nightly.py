@@ -7,13 +7,20 @@ import sys
 import click
 
 from divergence.cli import cli
-from divergence.cli.options import input_options, model_options, progress_enabled, verbosity_options
+from divergence.cli.options import (
+    input_options,
+    model_options,
+    profile_option,
+    progress_enabled,
+    verbosity_options,
+)
 from divergence.documents import load_documents
 from divergence.engine import ENGINES, get_engine
 from divergence.errors import InputError
 from divergence.nightly import WINDOW_DAYS, parse_date, parse_window, run_nightly
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
 from divergence.pipeline import By
+from divergence.profiling import StageTimer
 from divergence.scoring import THRESHOLD
 from divergence.store import ENV_DB
 
@@ -61,6 +68,7 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @click.option("--address", default=None, metavar="ADDR",
               help="The Ray cluster for --engine ray: auto, or ray://HEAD:10001 "
                    "[default: $RAY_ADDRESS, else a local Ray on this machine's CPUs].")  # fmt: skip
+@profile_option
 @verbosity_options
 def nightly_command(
     inputs: tuple[str, ...],
@@ -80,6 +88,7 @@ def nightly_command(
     min_topic: float,
     engine: str,
     address: str | None,
+    profile: bool,
 ) -> None:
     """Add the day's articles to a database and report new, persisting and resolved divergences.
 
@@ -97,15 +106,22 @@ def nightly_command(
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
     runner = get_engine(engine, address=address)  # before reading: a missing Ray fails fast
-    documents = load_documents(
-        inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
-    )
+    timer = StageTimer()
+    with timer.stage("read inputs"):
+        documents = load_documents(
+            inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
+        )
     with runner:
         result = run_nightly(
             documents, db=db, out=out, date=date, window_days=window, embedder=embedder,
             scorer=scorer, by=by, threshold=threshold, top_k=top_k,
             min_similarity=min_similarity, min_topic=min_topic, progress=progress_enabled(),
-            engine=runner,
+            engine=runner, timer=timer,
         )  # fmt: skip
     click.echo(result.summary_line())
+    if profile:
+        c = result.counts
+        click.echo(timer.table(), err=True)
+        click.echo(f"pairs: {c['pairs_window']:,} in the window; {c['pairs_scored']:,} sent to "
+                   f"the scorer, {c['pairs_reused']:,} from the cache", err=True)  # fmt: skip
     sys.exit(1 if result.counts["new"] else 0)

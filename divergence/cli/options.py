@@ -78,9 +78,17 @@ model_options = _compose(
                  help="Embedding model: a name or a sentence-transformers path "
                       "[env DIVERGENCE_EMBEDDER; default: bundled all-MiniLM-L6-v2]."),
     click.option("--scorer", envvar="DIVERGENCE_SCORER", default=None,
-                 help="Contradiction scorer: 'checks' or a CrossEncoder NLI model name or path "
-                      "[env DIVERGENCE_SCORER; default: checks]."),
+                 help="Contradiction scorer: divergence-nli, divergence-nli-onnx, "
+                      "divergence-nli-int8 (ONNX Runtime: the fast extra), checks, a `divergence "
+                      "train` folder (PATH@onnx, PATH@onnx-int8 for ONNX Runtime) or a "
+                      "CrossEncoder NLI model name or path "
+                      "[env DIVERGENCE_SCORER; default: divergence-nli]."),
 )  # fmt: skip
+
+
+profile_option = click.option(
+    "--profile", is_flag=True, help="Print the seconds spent in each stage on stderr."
+)
 
 
 def resolve_format(fmt: str | None, output: str | None) -> str:
