@@ -201,6 +201,10 @@ class SentenceTransformerEmbedder(Embedder):
     ) -> NDArray[np.float32]:
         if not self.sort_by_length or len(texts) <= self.batch_size:
             return super().embed(texts, progress=progress)
+        if self.backend is Backend.TORCH and progress is None:
+            # sentence-transformers sorts by length within one call itself; one call saves
+            # its per-call overhead (batch by batch measured 0.92x of a single encode).
+            return normalise(self.embed_batch(texts))
         # Length buckets across all texts, not only within one batch: less padding.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out: NDArray[np.float32] | None = None
