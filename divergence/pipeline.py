@@ -84,10 +84,8 @@ def compare(
             get_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder
         )
         scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
-        for model in (embedder, scorer):  # load now, so the split of time is honest
-            load = getattr(model, "load", None)
-            if callable(load):
-                load()
+        embedder.load()  # now, so the split of time is honest
+        scorer.load()
 
     with (
         timer.stage("embed"),

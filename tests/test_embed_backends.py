@@ -107,13 +107,17 @@ def test_missing_onnxruntime_is_one_clear_error(
 
 
 class StubModel:
-    """Stands in for a loaded model: a vector per text from its hash; records its batches."""
+    """Stands in for a loaded model: a vector per text from its hash; records its batches,
+    cut at ``batch_size`` when given, as ``SentenceTransformer.encode`` cuts one call."""
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
-    def encode(self, texts: Sequence[str], **_: Any) -> NDArray[np.float32]:
-        self.batches.append(list(texts))
+    def encode(
+        self, texts: Sequence[str], batch_size: int | None = None, **_: Any
+    ) -> NDArray[np.float32]:
+        step = batch_size or max(1, len(texts))
+        self.batches.extend(list(texts[i : i + step]) for i in range(0, len(texts), step))
         rows = [np.frombuffer(hashlib.sha256(t.encode()).digest(), dtype=np.uint8) for t in texts]
         return np.asarray(rows, dtype=np.float32)
 
