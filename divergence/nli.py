@@ -35,6 +35,8 @@ from divergence.scoring import SHIPPED_SCORERS, ContradictionScorer, label_colum
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from divergence.premise import PremiseSelector
+
 MODEL_NAME = "divergence-nli"
 ENV_MODEL_DIR = "DIVERGENCE_NLI_MODEL"
 CARD = "divergence-model.json"
@@ -155,6 +157,7 @@ class NLIScorer(ContradictionScorer):
         self._loaded: tuple[Any, Any, dict[str, Any]] | None = None
         self._card: dict[str, Any] | None = None
         self._onnx: OnnxEncoder | None = None
+        self._premises: PremiseSelector | None = None
 
     @property
     def loaded(self) -> tuple[Any, Any, dict[str, Any]]:
@@ -243,6 +246,13 @@ class NLIScorer(ContradictionScorer):
         if not pairs:
             return np.zeros((0, 3))
         columns = label_columns(dict(enumerate(self.card["labels"])))
+        selection = self.card.get("premise_selection")
+        if selection:  # read long premises as the model was trained to: their relevant sentences
+            if self._premises is None:
+                from divergence.premise import PremiseSelector
+
+                self._premises = PremiseSelector(max_words=int(selection["max_words"]))
+            pairs = self._premises.select_many(pairs)
         return softmax(self.logits(pairs) / self.temperature)[:, columns]
 
 

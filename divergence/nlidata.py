@@ -15,16 +15,23 @@ import json
 import random
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from divergence.errors import InputError, UnknownFormat
+
+if TYPE_CHECKING:
+    from divergence.premise import PremiseSelector
 
 #: The three NLI labels, in the order every scorer outputs them.
 LABELS = ("contradiction", "entailment", "neutral")
 #: A two-way label: the pair is *not* entailment (RTE), which the loss treats as such.
 NOT_ENTAILMENT = "not_entailment"
-EVAL_FORMATS = ("nli", "claimdiff", "sick")
+#: ``nli-2way``: JSONL whose ``neutral`` means "not entailment" (SciTail, MED monotonicity).
+EVAL_FORMATS = ("nli", "nli-2way", "claimdiff", "sick")
+#: Formats of sentence files to augment from: STS-B, MRPC, or the premises of an NLI JSONL.
+SENTENCE_FORMATS = ("sts", "mrpc", "premises")
 SPLITS = ("train", "dev", "test")
 
 _LABEL_NAMES = {
@@ -72,9 +79,15 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+([.,;:!?)\]])", r"\1", re.sub(r"([(\[])\s+", r"\1", text)).strip()
 
 
-def read_nli(path: Path, origin: str | None = None) -> list[LabeledPair]:
+def read_nli(path: Path, origin: str | None = None, *, two_way: bool = False) -> list[LabeledPair]:
     """JSONL pairs: premise/hypothesis/label, sentence1/sentence2/gold_label, a/b/label,
-    or FEVER's claim with evidence (the evidence is the premise)."""
+    or FEVER's claim with evidence (the evidence is the premise).
+
+    ``two_way``: the set has no contradiction class and its ``neutral`` means "not
+    entailment" (it may be a contradiction), so it is read as ``not_entailment``. Pairs
+    are grouped by premise, or by Wikipedia ``page`` where the record has one (VitaminC's
+    revisions of one page share claims, which must not straddle a split).
+    """
     pairs = []
     origin = origin or path.stem
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -95,7 +108,14 @@ def read_nli(path: Path, origin: str | None = None) -> list[LabeledPair]:
         if str(raw).strip() in ("-", ""):
             continue  # SNLI's pairs without annotator agreement
         a, b = _clean(a), _clean(b)
-        pairs.append(LabeledPair(a, b, label_name(raw), origin, a))
+        label = label_name(raw)
+        if two_way and label == "contradiction":
+            raise InputError(f"{path}:{lineno}: a two-way set has no contradiction label")
+        if two_way and label == "neutral":
+            label = NOT_ENTAILMENT
+        page = r.get("page")
+        group = f"page:{page}" if isinstance(page, str) and page else a
+        pairs.append(LabeledPair(a, b, label, origin, group))
     return pairs
 
 
@@ -127,8 +147,8 @@ def read_pairs(path: str | Path, fmt: str) -> list[LabeledPair]:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    if fmt == "nli":
-        return read_nli(path)
+    if fmt in ("nli", "nli-2way"):
+        return read_nli(path, two_way=fmt == "nli-2way")
     if fmt == "sick":
         return read_sick(path)
     if fmt == "claimdiff":
@@ -225,16 +245,52 @@ def guess_format(path: str | Path) -> str:
     raise UnknownFormat(f"{path}: cannot tell its format from the name; give FILE:FORMAT")
 
 
+def augmented(sentences: Sequence[str], *, seed: int = 0) -> dict[str, list[LabeledPair]]:
+    """Every kind of labelled variant of ``sentences``, by kind: ``negation-number``
+    (:func:`augment`), ``modal``, ``quantity`` and ``agent`` (:mod:`divergence.augment`).
+    Sides are shuffled so the model learns each change in both directions."""
+    from divergence.augment import agent_variants, agents_in, modal_variants, quantity_variants
+
+    rng = random.Random(seed)
+    pool = sorted({a for s in sentences for a in agents_in(s)})
+    kinds: dict[str, list[LabeledPair]] = {"negation-number": augment(sentences, seed=seed)}
+    for kind in ("modal", "quantity", "agent"):
+        made = []
+        for s in sentences:
+            if kind == "modal":
+                variants = modal_variants(s, rng)
+            elif kind == "quantity":
+                variants = quantity_variants(s, rng)
+            else:
+                variants = agent_variants(s, pool, rng)
+            for variant, label in variants:
+                if variant == s:
+                    continue
+                # A bound or a weaker modal read one way round only: keep the premise fixed
+                # for entailment, shuffle sides for the symmetric labels.
+                a, b = (s, variant) if label == "entailment" or rng.random() < 0.5 else (variant, s)
+                made.append(LabeledPair(a, b, label, f"augmented-{kind}", s))
+        kinds[kind] = made
+    return kinds
+
+
 def build_corpus(
     data: Sequence[tuple[str | Path, str]],
     *,
     augment_from: Sequence[tuple[str | Path, str]] = (),
     max_augmented: int = 3000,
     max_dev: int = 2000,
+    max_per_set: int | None = None,
     seed: int = 0,
+    premises: PremiseSelector | None = None,
 ) -> tuple[list[LabeledPair], list[LabeledPair]]:
     """Train and dev pairs from labelled files (their test split is never read) plus
-    augmentation from news sentences. Deterministic for a given seed."""
+    augmentation from news sentences. Deterministic for a given seed.
+
+    ``max_per_set`` caps the training pairs taken from one file (a stable sample);
+    ``max_augmented`` caps each kind of augmentation; ``premises`` shortens long premises
+    (whole articles) to their sentences most relevant to the hypothesis.
+    """
     rng = random.Random(seed)
     train: list[LabeledPair] = []
     dev: list[LabeledPair] = []
@@ -242,7 +298,10 @@ def build_corpus(
         pairs = read_pairs(path, fmt)
         if fmt == "claimdiff":
             raise InputError(f"{path}: ClaimDiff labels are not NLI labels; use it with evaluate")
-        train += split(pairs, "train")
+        own = split(pairs, "train")
+        if max_per_set is not None and len(own) > max_per_set:
+            own = random.Random(f"{seed}:{Path(path).name}").sample(own, max_per_set)
+        train += own
         dev += split(pairs, "dev")
     sentences: list[str] = []
     made: list[LabeledPair] = []
@@ -250,23 +309,45 @@ def build_corpus(
         sentences += [s for s in read_sentences(path, fmt) if split_of(s) == "train"]
         if fmt == "mrpc":
             made += [p for p in paraphrases(path) if split_of(p.group) == "train"]
-    made += augment(sorted(set(sentences)), seed=seed)
+    for pairs in augmented(sorted(set(sentences)), seed=seed).values():
+        rng.shuffle(pairs)
+        made += pairs[:max_augmented]
     rng.shuffle(made)
-    train += made[:max_augmented]
+    train += made
     rng.shuffle(dev)
-    return train, dev[:max_dev]
+    dev = dev[:max_dev]
+    if premises is not None:
+        train, dev = shorten(train, premises), shorten(dev, premises)
+    return train, dev
+
+
+def shorten(pairs: Sequence[LabeledPair], premises: PremiseSelector) -> list[LabeledPair]:
+    """The pairs with each long premise cut down to its sentences relevant to the hypothesis."""
+    short = premises.select_many([(p.a, p.b) for p in pairs])
+    return [p if a == p.a else replace(p, a=a) for p, (a, _) in zip(pairs, short, strict=True)]
 
 
 def read_sentences(path: str | Path, fmt: str) -> list[str]:
-    """News sentences to augment: STS Benchmark (``sts``, main-news genre) or MRPC (``mrpc``)."""
+    """News sentences to augment: STS Benchmark (``sts``, main-news genre), MRPC (``mrpc``)
+    or the sentences of an NLI JSONL's premises (``premises``: FNC-1's news articles)."""
     path = Path(path)
     sentences: list[str] = []
+    if fmt == "premises":
+        from divergence.sentences import split_sentences
+
+        # Only articles of the train split: a test article's sentences must not be trained on.
+        texts = dict.fromkeys(p.a for p in read_nli(path) if split_of(p.group) == "train")
+        for text in texts:
+            sentences += [text[s:e] for s, e in split_sentences(text)]
+        return list(dict.fromkeys(s.strip() for s in sentences if 6 <= len(s.split()) <= 40))
     with path.open(encoding="utf-8-sig", newline="") as f:
         for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             if fmt == "sts" and len(row) >= 7 and row[0] == "main-news":
                 sentences += [row[5], row[6]]
             elif fmt == "mrpc" and len(row) >= 5 and row[0] in ("0", "1"):
                 sentences += [row[3], row[4]]
-    if fmt not in ("sts", "mrpc"):
-        raise UnknownFormat(f"unknown sentence format {fmt!r} (expected sts or mrpc)")
+    if fmt not in SENTENCE_FORMATS:
+        raise UnknownFormat(
+            f"unknown sentence format {fmt!r} (expected {', '.join(SENTENCE_FORMATS)})"
+        )
     return list(dict.fromkeys(s.strip() for s in sentences if len(s.split()) >= 5))

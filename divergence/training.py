@@ -8,6 +8,7 @@ probabilities are calibrated by temperature scaling on that split.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from divergence.errors import ModelError
 from divergence.nli import CARD, WEIGHTS, base_weights_sha256, build_classifier
 from divergence.nlidata import LABELS, NOT_ENTAILMENT, LabeledPair
 from divergence.render import write_atomic
@@ -39,8 +41,11 @@ class TrainConfig:
     freeze_layers: int = 0
     seed: int = 13
     threads: int = 2
-    #: Stop after the batch that crosses this many seconds (None: no limit).
+    #: Stop after the batch that crosses this many seconds (None: no limit); resumable.
     time_budget: float | None = None
+    #: Seconds between checkpoints (OUT/checkpoint/state.pt), and batches between log lines.
+    checkpoint_every: float = 300.0
+    log_every: int = 100
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,37 @@ def fit_temperature(logits: np.ndarray, pairs: Sequence[LabeledPair]) -> float:
     return best
 
 
+CHECKPOINT = "checkpoint"
+LOG = "train.log"
+
+
+def fingerprint(pairs: Sequence[LabeledPair], config: TrainConfig) -> str:
+    """What a resumed run must share with the run it continues: data and settings."""
+    digest = hashlib.sha256()
+    settings = {k: v for k, v in asdict(config).items() if k not in _RUN_ONLY}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    for p in pairs:
+        digest.update(f"{p.a}\x1f{p.b}\x1f{p.label}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+#: Settings that only say how this process runs, not what it computes.
+_RUN_ONLY = {"threads", "time_budget", "checkpoint_every", "log_every"}
+
+
+class _Log:
+    """Lines to the caller's ``log`` and appended to OUT/train.log (progress, ETA, events)."""
+
+    def __init__(self, out: Path, echo: Callable[[str], None]) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.path, self.echo = out / LOG, echo
+
+    def __call__(self, line: str) -> None:
+        self.echo(line)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
+
+
 def train(
     train_pairs: Sequence[LabeledPair],
     dev_pairs: Sequence[LabeledPair],
@@ -154,12 +190,20 @@ def train(
     log: Callable[[str], None] = print,
     progress: bool = False,
     sources: dict[str, Any] | None = None,
+    resume: bool = False,
+    stop_after_steps: int | None = None,
 ) -> TrainResult:
-    """Train, keep the best epoch on ``dev_pairs``, calibrate, and save the delta to ``out``."""
+    """Train, keep the best epoch on ``dev_pairs``, calibrate, and save the delta to ``out``.
+
+    A checkpoint is written to OUT/checkpoint every ``config.checkpoint_every`` seconds
+    and when the time budget (or ``stop_after_steps``, for tests) stops the run;
+    ``resume=True`` continues from it to the weights an uninterrupted run would give.
+    """
     import torch
-    from safetensors.torch import save_file
 
     started = time.monotonic()
+    out = Path(out)
+    say = _Log(out, log)
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
@@ -177,7 +221,11 @@ def train(
 
     ids = _encode(tokenizer, train_pairs, config.max_length)
     labels = [p.label for p in train_pairs]
-    steps = config.epochs * math.ceil(len(ids) / config.batch_size)
+    # Every epoch's batches are drawn up front, so a resumed run walks the same plan.
+    plan = [
+        _batches([len(x) for x, _ in ids], config.batch_size, rng) for _ in range(config.epochs)
+    ]
+    steps = sum(len(b) for b in plan)
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.learning_rate, weight_decay=config.weight_decay,
@@ -186,20 +234,30 @@ def train(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
     )
-    log(f"training on {len(ids)} pairs ({len(trained)} tensors trainable), "
-        f"{config.epochs} epochs of {math.ceil(len(ids) / config.batch_size)} batches; dev {len(dev_pairs)}")  # fmt: skip
+    key = fingerprint(train_pairs, config)
+    state = _Progress()
+    if resume:
+        state = _load_checkpoint(out, key, model, optimizer, schedule)
+        say(
+            f"resumed at epoch {state.epoch + 1}, batch {state.step} of {len(plan[state.epoch]) if state.epoch < len(plan) else 0}"
+        )
+    else:
+        say(f"training on {len(ids)} pairs ({len(trained)} tensors trainable), "
+            f"{config.epochs} epochs of {len(plan[0])} batches; dev {len(dev_pairs)}")  # fmt: skip
 
-    best_state, best_accuracy, epochs_run, out_of_time = None, -1.0, 0, False
+    done_before = sum(len(b) for b in plan[: state.epoch]) + state.step
+    done_here, last_checkpoint, stopped = 0, time.monotonic(), False
     bar = None
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=steps, desc="training", unit="batch", leave=False, file=sys.stderr)
-    for epoch in range(config.epochs):
+        bar = tqdm(total=steps, initial=done_before, desc="training", unit="batch", leave=False,
+                   file=sys.stderr)  # fmt: skip
+    while state.epoch < config.epochs and not stopped:
         model.train()
-        total = 0.0
-        batches = _batches([len(x) for x, _ in ids], config.batch_size, rng)
-        for step, batch in enumerate(batches, 1):
+        batches = plan[state.epoch]
+        for step in range(state.step, len(batches)):
+            batch = batches[step]
             encoded = _collate([ids[i] for i in batch], tokenizer.pad_token_id)
             loss = _loss(model(**encoded).logits, [labels[i] for i in batch])
             loss.backward()
@@ -207,44 +265,126 @@ def train(
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            total += float(loss.detach())
+            state.total_loss += float(loss.detach())
+            state.step = step + 1
+            done_here += 1
             if bar is not None:
                 bar.update(1)
-            elif progress and step % 100 == 0:
-                log(f"epoch {epoch + 1}: batch {step}/{len(batches)}, "
-                    f"mean loss {total / step:.4f} ({time.monotonic() - started:.0f} s)")  # fmt: skip
-            if config.time_budget and time.monotonic() - started > config.time_budget:
-                out_of_time = True
-                log(f"time budget reached in epoch {epoch + 1} after {step} batches")
+            if state.step % config.log_every == 0:
+                say(_progress_line(state, len(batches), done_before, done_here, steps, started))
+            out_of_time = bool(config.time_budget) and time.monotonic() - started > (
+                config.time_budget or 0
+            )
+            if out_of_time or (stop_after_steps is not None and done_here >= stop_after_steps):
+                stopped = True
                 break
-        epochs_run = epoch + 1
+            if time.monotonic() - last_checkpoint > config.checkpoint_every:
+                _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
+                last_checkpoint = time.monotonic()
+        if stopped:
+            _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
+            say(f"stopped in epoch {state.epoch + 1} after batch {state.step}; "
+                f"`divergence train --resume {out}` continues")  # fmt: skip
+            break
         dev_logits = predict_logits(model, tokenizer, dev_pairs, config.max_length)
         dev_accuracy = accuracy(dev_logits, dev_pairs) if dev_pairs else 0.0
-        log(f"epoch {epoch + 1}: mean loss {total / max(1, step):.4f}, dev accuracy {dev_accuracy:.4f} "
-            f"({time.monotonic() - started:.0f} s)")  # fmt: skip
-        if dev_accuracy > best_accuracy or best_state is None:
-            best_accuracy = dev_accuracy
-            best_state = {
+        say(f"epoch {state.epoch + 1}: mean loss {state.total_loss / max(1, state.step):.4f}, "
+            f"dev accuracy {dev_accuracy:.4f} ({time.monotonic() - started:.0f} s)")  # fmt: skip
+        if dev_accuracy > state.best_accuracy or state.best_state is None:
+            state.best_accuracy = dev_accuracy
+            state.best_state = {
                 n: p.detach().clone() for n, p in model.named_parameters() if n in trained
             }
-        if out_of_time:
-            break
+        state.epoch, state.step, state.total_loss = state.epoch + 1, 0, 0.0
+        _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
+        last_checkpoint = time.monotonic()
     if bar is not None:
         bar.close()
 
-    assert best_state is not None
-    model.load_state_dict(best_state, strict=False)
+    if state.best_state is None:  # stopped inside the first epoch: the weights as they are
+        state.best_state = {
+            n: p.detach().clone() for n, p in model.named_parameters() if n in trained
+        }
+    model.load_state_dict(state.best_state, strict=False)
     dev_logits = (
         predict_logits(model, tokenizer, dev_pairs, config.max_length)
         if dev_pairs
         else np.zeros((0, 3))
     )
+    best_accuracy = accuracy(dev_logits, dev_pairs) if dev_pairs else 0.0
     temperature = fit_temperature(dev_logits, dev_pairs)
-    log(f"best dev accuracy {best_accuracy:.4f}; temperature {temperature}")
+    say(f"best dev accuracy {best_accuracy:.4f}; temperature {temperature}")
+    seconds = round(time.monotonic() - started, 1)
+    _save_model(out, state, config, trained, temperature, best_accuracy, seconds,
+                len(train_pairs), len(dev_pairs), sources, complete=not stopped)  # fmt: skip
+    return TrainResult(out, best_accuracy, temperature, state.epoch, seconds, len(train_pairs))
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tensors = {n: t.to(torch.float16).contiguous() for n, t in best_state.items()}
+
+@dataclass
+class _Progress:
+    """Where a run is: what a checkpoint holds besides the tensors."""
+
+    epoch: int = 0
+    step: int = 0
+    total_loss: float = 0.0
+    best_accuracy: float = -1.0
+    best_state: dict[str, Any] | None = None
+
+
+def _progress_line(state: _Progress, batches: int, before: int, here: int, steps: int,
+                   started: float) -> str:  # fmt: skip
+    elapsed = time.monotonic() - started
+    left = (steps - before - here) * elapsed / max(1, here)
+    return (f"epoch {state.epoch + 1}: batch {state.step}/{batches}, "
+            f"mean loss {state.total_loss / state.step:.4f}, {before + here}/{steps} batches "
+            f"({100 * (before + here) / steps:.1f}%), {elapsed:.0f} s, ETA {left / 60:.1f} min")  # fmt: skip
+
+
+def _save_checkpoint(out: Path, key: str, state: _Progress, model: Any, optimizer: Any,
+                     schedule: Any, trained: list[str]) -> None:  # fmt: skip
+    """Everything needed to continue: trainable tensors, optimizer, schedule, RNG, position."""
+    import torch
+
+    folder = out / CHECKPOINT
+    folder.mkdir(parents=True, exist_ok=True)
+    params = dict(model.named_parameters())
+    payload = {
+        "fingerprint": key,
+        "progress": asdict(state),
+        "weights": {n: params[n].detach().clone() for n in trained},
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+    }
+    tmp = folder / ".state.pt.tmp"
+    torch.save(payload, tmp)
+    tmp.replace(folder / "state.pt")  # atomic: a kill mid-save leaves the previous checkpoint
+
+
+def _load_checkpoint(out: Path, key: str, model: Any, optimizer: Any, schedule: Any) -> _Progress:
+    import torch
+
+    path = out / CHECKPOINT / "state.pt"
+    if not path.exists():
+        raise ModelError(f"{out}: no checkpoint to resume from ({path} is missing)")
+    payload = torch.load(path, weights_only=False)
+    if payload["fingerprint"] != key:
+        raise ModelError(f"{out}: the checkpoint was made with other data or settings")
+    model.load_state_dict(payload["weights"], strict=False)
+    optimizer.load_state_dict(payload["optimizer"])
+    schedule.load_state_dict(payload["schedule"])
+    torch.set_rng_state(payload["torch_rng"])
+    return _Progress(**payload["progress"])
+
+
+def _save_model(out: Path, state: _Progress, config: TrainConfig, trained: list[str],
+                temperature: float, best_accuracy: float, seconds: float, n_train: int,
+                n_dev: int, sources: dict[str, Any] | None, *, complete: bool) -> None:  # fmt: skip
+    import torch
+    from safetensors.torch import save_file
+
+    assert state.best_state is not None
+    tensors = {n: t.to(torch.float16).contiguous() for n, t in state.best_state.items()}
     tmp = out / f".{WEIGHTS}.tmp"
     save_file(tensors, str(tmp), metadata={"format": "pt"})
     tmp.chmod(0o644)  # safetensors writes 0600; the model is meant to be shared
@@ -260,16 +400,18 @@ def train(
         "dtype": "float16",
         "config": asdict(config),
         "dev_accuracy": round(best_accuracy, 4),
-        "epochs_run": epochs_run,
-        "train_examples": len(train_pairs),
-        "dev_examples": len(dev_pairs),
-        "seconds": round(time.monotonic() - started, 1),
+        "epochs_run": state.epoch,
+        "complete": complete,
+        "train_examples": n_train,
+        "dev_examples": n_dev,
+        "seconds": seconds,
         "sources": sources or {},
         "versions": _versions(),
     }
+    if sources and "premise_words" in sources:
+        card["premise_selection"] = {"max_words": sources["premise_words"],
+                                     "embedder": sources.get("premise_embedder", "bundled")}  # fmt: skip
     write_atomic(json.dumps(card, indent=2) + "\n", out / CARD)
-    seconds = round(time.monotonic() - started, 1)
-    return TrainResult(out, best_accuracy, temperature, epochs_run, seconds, len(train_pairs))
 
 
 def _versions() -> dict[str, str]:
