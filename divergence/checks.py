@@ -23,6 +23,8 @@ class Kind(str, Enum):
     CERTAINTY = "certainty"
     DATE = "date"
     ATTRIBUTION = "attribution"
+    #: An edited reprint: one sentence from two sources, identical but for a few words.
+    EDIT = "edit"
     CONTRADICTION = "contradiction"  # from an NLI model, with no typed check behind it
 
     def __str__(self) -> str:
