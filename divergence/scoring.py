@@ -15,6 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from divergence.checks import Finding, Kind, combine, run_checks
+from divergence.combine import Combiner, features
 from divergence.embeddings import Backend
 from divergence.errors import ModelError, UnknownModel
 from divergence.terms import key_terms, term_overlap
@@ -225,40 +226,55 @@ def score_texts(
     speakers: Sequence[tuple[str | None, str | None]] | None = None,
     threshold: float = THRESHOLD,
     progress: Callable[[int], None] | None = None,
+    combiner: Combiner | bool | None = True,
 ) -> list[Score]:
-    """Score text pairs with a model and the typed checks.
+    """Score text pairs with a model (read both ways round) and the typed checks.
 
-    ``divergence`` is the stronger of the model's p(contradiction) and the combined
-    strength of the typed findings; ``kind`` names the strongest finding, or
-    ``contradiction`` when only the model saw one. Contradiction is decided before
-    entailment: a divergent pair is never labelled entailment.
+    ``divergence`` is the calibrated probability that a person would call the pair a real
+    disagreement, from the shipped combiner (:mod:`divergence.combine`) over the model's
+    probabilities both ways, each typed check's strength and the pair's overlap. Pass
+    ``combiner=False`` (or where no combiner is installed) for the older rule: the stronger
+    of p(contradiction) and the typed findings' combined strength. ``kind`` names the
+    strongest finding, or ``contradiction`` when only the model saw one. A pair at or
+    above ``threshold`` is labelled contradiction, never entailment.
+
+    The scorer is asked for ``2 * len(pairs)`` rows: the pairs, then each pair reversed.
     """
-    probs = scorer.predict(pairs, progress=progress)
-    scores = []
-    for index, ((a, b), row) in enumerate(zip(pairs, probs, strict=True)):
+    from divergence.combine import load_combiner
+
+    model = load_combiner() if combiner is True else (combiner or None)
+    if combiner is True and model is not None and not model.applies_to(scorer.name):
+        model = None  # its weights mean nothing for another scorer's probabilities
+    both = list(pairs) + [(b, a) for a, b in pairs]
+    counted = None if progress is None else (lambda n: progress((n + 1) // 2))
+    probs_both = scorer.predict(both, progress=counted)
+    probs, reverse = probs_both[: len(pairs)], probs_both[len(pairs) :]
+    found: list[tuple[Finding, ...]] = []
+    rows = []
+    for index, (a, b) in enumerate(pairs):
         speaker_a, speaker_b = speakers[index] if speakers else (None, None)
         overlap = term_overlap(key_terms(a), key_terms(b))
         findings = tuple(
             run_checks(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
         )
-        p_c, p_e, p_n = (float(x) for x in row)
-        divergence = max(p_c, combine(findings))
-        if divergence >= threshold or p_c >= max(p_e, p_n):
+        found.append(findings)
+        if model is not None:
+            rows.append(features(a, b, probs[index], reverse[index], findings, overlap))
+    learned = model.predict(np.array(rows)) if model is not None and rows else None
+    out = []
+    for index, findings in enumerate(found):
+        p_c, p_e, p_n = (float(x) for x in probs[index])
+        divergence = float(learned[index]) if learned is not None else max(p_c, combine(findings))
+        if divergence >= threshold or (learned is None and p_c >= max(p_e, p_n)):
             label = "contradiction"
         else:
-            label = "entailment" if p_e >= p_n else "neutral"
+            label = max((("contradiction", p_c), ("entailment", p_e), ("neutral", p_n)),
+                        key=lambda item: item[1])[0]  # fmt: skip
+            if label == "contradiction" and learned is not None:
+                label = "neutral"  # the calibrated score, not the model alone, flags a pair
         kind: str | None = findings[0].kind.value if findings else None
         if kind is None and label == "contradiction":
             kind = Kind.CONTRADICTION.value
-        scores.append(
-            Score(
-                round(p_c, 4),
-                round(p_e, 4),
-                round(p_n, 4),
-                label,
-                round(divergence, 4),
-                kind,
-                findings,
-            )
-        )
-    return scores
+        out.append(Score(round(p_c, 4), round(p_e, 4), round(p_n, 4), label,
+                         round(divergence, 4), kind, findings))  # fmt: skip
+    return out

@@ -556,7 +556,9 @@ def test_build_corpus_is_deterministic_and_capped() -> None:
     origins = Counter(p.origin for p in train)
     generated = {o: n for o, n in origins.items() if o.startswith("augmented")}
     assert generated and all(n <= 3 for n in generated.values())
-    assert origins["mrpc-paraphrase"] == sum(split_of(p.group) == "train" for p in paraphrases(MRPC))
+    assert origins["mrpc-paraphrase"] == sum(
+        split_of(p.group) == "train" for p in paraphrases(MRPC)
+    )
     assert len(dev) == 4
     plain, _ = build_corpus(data, augment_from=augments, max_augmented=0, seed=2)
     assert {p.origin for p in plain} == {"snli_dev-sample", "sick", "mrpc-paraphrase"}
@@ -593,3 +595,63 @@ def test_guess_format_unknown(name: str) -> None:
     with pytest.raises(UnknownFormat) as e:
         guess_format(name)
     assert str(e.value) == f"{name}: cannot tell its format from the name; give FILE:FORMAT"
+
+
+# ---------------------------------------------------------------- two-way sets and page groups
+
+
+def test_two_way_sets_read_neutral_as_not_entailment(tmp_path: Path) -> None:
+    path = tmp_path / "scitail.jsonl"
+    rows = [
+        {"premise": "Plants make food.", "hypothesis": "Plants eat.", "label": "neutral"},
+        {"premise": "Plants make food.", "hypothesis": "Plants feed.", "label": "entailment"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [p.label for p in read_pairs(path, "nli-2way")] == [NOT_ENTAILMENT, "entailment"]
+    # Read as three-way, the same file keeps its neutral.
+    assert [p.label for p in read_pairs(path, "nli")] == ["neutral", "entailment"]
+
+
+def test_two_way_sets_refuse_a_contradiction_label(tmp_path: Path) -> None:
+    path = tmp_path / "med.jsonl"
+    path.write_text(
+        json.dumps({"premise": "a", "hypothesis": "b", "label": "contradiction"}) + "\n"
+    )
+    with pytest.raises(InputError) as e:
+        read_pairs(path, "nli-2way")
+    assert str(e.value) == f"{path}:1: a two-way set has no contradiction label"
+
+
+def test_pages_group_revisions_of_one_wikipedia_page(tmp_path: Path) -> None:
+    path = tmp_path / "vitaminc.jsonl"
+    rows = [
+        {
+            "premise": f"Revision {i} of the page.",
+            "hypothesis": "The claim.",
+            "label": "entailment",
+            "page": "Some_Page",
+        }
+        for i in range(20)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pairs = read_nli(path)
+    assert {p.group for p in pairs} == {"page:Some_Page"}
+    assert len({split_of(p.group) for p in pairs}) == 1  # all on one side of the split
+
+
+def test_premise_sentences_come_from_train_split_articles_only(tmp_path: Path) -> None:
+    path = tmp_path / "fnc.jsonl"
+    articles = [
+        f"Article number {i} says the minister resigned on Monday after the vote. "
+        f"It adds that {i} people protested outside the parliament building."
+        for i in range(40)
+    ]
+    rows = [
+        {"premise": a, "hypothesis": "The minister resigned.", "label": "entailment"}
+        for a in articles
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    sentences = read_sentences(path, "premises")
+    train_articles = [a for a in articles if split_of(a) == "train"]
+    assert sentences and len(train_articles) < len(articles)
+    assert all(any(s in a for a in train_articles) for s in sentences)

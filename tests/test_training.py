@@ -366,3 +366,63 @@ def test_load_needs_a_card(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as e:
         read_card(empty)
     assert str(e.value) == f"{empty}: not a divergence model (no {CARD}); run `divergence train`"
+
+
+# ---------------------------------------------------------------- checkpoints and resume
+
+RESUME_CONFIG = TrainConfig(epochs=2, batch_size=8, max_length=32, seed=3, freeze_layers=5)
+
+
+@pytest.mark.integration
+def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path: Path) -> None:
+    train_pairs, dev_pairs = tiny_split()
+    whole = train(train_pairs, dev_pairs, tmp_path / "whole", config=RESUME_CONFIG,
+                  log=lambda _: None)  # fmt: skip
+    # Interrupted inside the first epoch, then inside the second, each time resumed.
+    cut = tmp_path / "cut"
+    lines: list[str] = []
+    train(train_pairs, dev_pairs, cut, config=RESUME_CONFIG, log=lines.append, stop_after_steps=3)
+    assert (cut / "checkpoint" / "state.pt").exists()
+    assert json.loads((cut / CARD).read_text())["complete"] is False
+    assert any("--resume" in line for line in lines)
+    train(train_pairs, dev_pairs, cut, config=RESUME_CONFIG, log=lines.append, resume=True,
+          stop_after_steps=2)  # fmt: skip
+    result = train(train_pairs, dev_pairs, cut, config=RESUME_CONFIG, log=lines.append,
+                   resume=True)  # fmt: skip
+    first, second = tensors(whole.out), tensors(result.out)
+    assert sorted(first) == sorted(second)
+    for name in first:
+        assert torch.equal(first[name], second[name]), name
+    assert result.temperature == whole.temperature
+    assert json.loads((cut / CARD).read_text())["complete"] is True
+    log = (cut / "train.log").read_text(encoding="utf-8")
+    assert "resumed at epoch 1, batch 3" in log and "resumed at epoch 2, batch 1" in log
+
+
+@pytest.mark.integration
+def test_resume_refuses_other_data(tmp_path: Path) -> None:
+    train_pairs, dev_pairs = tiny_split()
+    train(train_pairs, dev_pairs, tmp_path, config=RESUME_CONFIG, log=lambda _: None,
+          stop_after_steps=1)  # fmt: skip
+    with pytest.raises(ModelError) as e:
+        train(train_pairs[:-1], dev_pairs, tmp_path, config=RESUME_CONFIG, log=lambda _: None,
+              resume=True)  # fmt: skip
+    assert str(e.value) == f"{tmp_path}: the checkpoint was made with other data or settings"
+
+
+@pytest.mark.integration
+def test_resume_without_a_checkpoint_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as e:
+        train([pair("entailment")], [], tmp_path, config=RESUME_CONFIG, log=lambda _: None,
+              resume=True)  # fmt: skip
+    assert str(e.value) == (
+        f"{tmp_path}: no checkpoint to resume from ({tmp_path}/checkpoint/state.pt is missing)"
+    )
+
+
+def test_progress_lines_carry_an_eta() -> None:
+    from divergence.training import _Progress, _progress_line
+
+    line = _progress_line(_Progress(epoch=0, step=50, total_loss=50.0), 100, 0, 50, 200, 0.0)
+    assert line.startswith("epoch 1: batch 50/100, mean loss 1.0000, 50/200 batches (25.0%)")
+    assert " ETA " in line and line.endswith(" min")

@@ -1,0 +1,154 @@
+"""One calibrated score: how likely a person would call a pair of claims a real disagreement.
+
+The contradiction model and the typed checks each see part of the picture: the model
+reads meaning but not which number counts what; a check sees one number change but not
+whether the rest of the sentence is about the same event. Taking the larger of them (as
+divergence did before) let a typed check at 0.95 on noise outrank everything. Instead a
+small logistic regression weighs them together, and isotonic regression on held-out
+pairs turns its output into a calibrated probability. Both are stored as plain numbers
+in a JSON file (data/models/divergence-combiner/combiner.json) with a card beside it,
+so loading needs neither pickle nor scikit-learn.
+
+Features (:data:`FEATURES`) come from the two texts, the model's probabilities read both
+ways round, and the typed findings, so any caller with those (the pipeline,
+``score-pairs``, the nightly job) computes exactly what training computed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from divergence.checks import Finding, Kind
+from divergence.errors import ModelError
+
+COMBINER_NAME = "divergence-combiner"
+COMBINER_FILE = "combiner.json"
+ENV_COMBINER = "DIVERGENCE_COMBINER"
+#: Typed check kinds whose strength is a feature of its own (0 when the check is silent).
+CHECK_KINDS = (Kind.NUMERIC, Kind.NEGATION, Kind.CERTAINTY, Kind.DATE, Kind.ATTRIBUTION,
+               Kind.EDIT)  # fmt: skip
+FEATURES = (
+    "p_contradiction", "p_entailment", "p_contradiction_reverse", "p_entailment_reverse",
+    "p_contradiction_max", "p_contradiction_min",
+    *(f"check_{k.value}" for k in CHECK_KINDS),
+    "checks_any", "token_similarity", "topic_overlap", "length_ratio",
+    "check_x_topic", "contradiction_x_topic",
+)  # fmt: skip
+
+
+def default_combiner_path() -> Path:
+    """``$DIVERGENCE_COMBINER``, else data/models/divergence-combiner/combiner.json."""
+    env = os.environ.get(ENV_COMBINER)
+    if env:
+        return Path(env)
+    root = Path(__file__).resolve().parent.parent
+    return root / "data" / "models" / COMBINER_NAME / COMBINER_FILE
+
+
+def features(
+    a: str,
+    b: str,
+    forward: Sequence[float],
+    reverse: Sequence[float],
+    findings: Sequence[Finding],
+    overlap: float,
+) -> list[float]:
+    """The feature row of one pair. ``forward``/``reverse``: p(contradiction, entailment,
+    neutral) for (a, b) and (b, a); ``overlap``: key-term overlap (divergence.terms)."""
+    strength = {k: 0.0 for k in CHECK_KINDS}
+    for f in findings:
+        kind = Kind(f.kind)
+        if kind in strength:
+            strength[kind] = max(strength[kind], float(f.strength))
+    checks_any = max(strength.values(), default=0.0)
+    p_c, p_e = float(forward[0]), float(forward[1])
+    r_c, r_e = float(reverse[0]), float(reverse[1])
+    shorter, longer = sorted((len(a.split()), len(b.split())))
+    return [
+        p_c, p_e, r_c, r_e, max(p_c, r_c), min(p_c, r_c),
+        *(strength[k] for k in CHECK_KINDS),
+        checks_any,
+        fuzz.token_set_ratio(a.lower(), b.lower()) / 100,
+        overlap,
+        shorter / max(1, longer),
+        checks_any * overlap,
+        max(p_c, r_c) * overlap,
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """Logistic weights over :data:`FEATURES` and an isotonic map to a calibrated probability."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    #: Isotonic calibration: raw logistic output -> probability, by linear interpolation.
+    calibration_x: tuple[float, ...]
+    calibration_y: tuple[float, ...]
+    card: dict[str, Any]
+
+    def raw(self, rows: np.ndarray) -> np.ndarray:
+        z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
+        logit = z @ np.asarray(self.weights) + self.intercept
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
+        return out
+
+    def predict(self, rows: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+        """Calibrated probabilities of a real disagreement, one per feature row."""
+        matrix = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.features))
+        if not len(matrix):
+            return np.zeros(0)
+        out: np.ndarray = np.interp(self.raw(matrix), self.calibration_x, self.calibration_y)
+        return out
+
+    def applies_to(self, scorer_name: str) -> bool:
+        """Whether this combiner was fitted on ``scorer_name``'s probabilities (the shipped
+        model's ONNX variants give the same probabilities, within rounding)."""
+        fitted = self.card.get("scorer")
+        shipped = ("divergence-nli", "divergence-nli-onnx", "divergence-nli-int8")
+        return fitted == scorer_name or (fitted in shipped and scorer_name in shipped)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+             "weights": list(self.weights), "intercept": self.intercept,
+             "calibration_x": list(self.calibration_x),
+             "calibration_y": list(self.calibration_y), "card": self.card},
+            indent=1,
+        ) + "\n"  # fmt: skip
+
+
+def read_combiner(path: str | Path) -> Combiner:
+    """A combiner from its JSON file; refuses one trained on other features."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        combiner = Combiner(
+            tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
+            tuple(data["weights"]), float(data["intercept"]), tuple(data["calibration_x"]),
+            tuple(data["calibration_y"]), dict(data.get("card", {})),
+        )  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ModelError(f"{path}: not a divergence combiner ({type(e).__name__})") from None
+    if combiner.features != FEATURES:
+        raise ModelError(f"{path}: trained on other features than this divergence computes")
+    return combiner
+
+
+@lru_cache(maxsize=4)
+def load_combiner(path: Path | None = None) -> Combiner | None:
+    """The shipped combiner (cached), or None where it is missing (scores fall back to max)."""
+    path = path or default_combiner_path()
+    return read_combiner(path) if path.exists() else None

@@ -1,0 +1,120 @@
+"""divergence.combine and combine_train: one calibrated score over the model and the checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from divergence.checks import Finding, Kind, Span
+from divergence.combine import FEATURES, Combiner, features, read_combiner
+from divergence.combine_train import binary_ece, fit
+from divergence.errors import ModelError
+from divergence.scoring import CheckScorer, score_texts
+from divergence.terms import key_terms, term_overlap
+
+NOISE = Finding(Kind.NUMERIC, 0.95, (Span(0, 2, "12"),), (Span(0, 3, "400"),), "12 vs 400")
+
+
+def synthetic(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where the truth follows p_contradiction both ways and the topic overlap, and a
+    typed check fires as often on noise as on real disagreements."""
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.3
+    rows = []
+    for label in y:
+        p_c = rng.beta(5, 2) if label else rng.beta(1, 5)
+        r_c = min(1.0, max(0.0, p_c + rng.normal(0, 0.1)))
+        overlap = rng.beta(5, 2) if label else rng.beta(2, 3)
+        findings = [NOISE] if rng.random() < 0.3 else []
+        rows.append(features("a b c", "a b d", [p_c, 1 - p_c, 0.0], [r_c, 1 - r_c, 0.0],
+                             findings, overlap))  # fmt: skip
+    return np.array(rows), y.astype(int)
+
+
+def test_features_line_up_with_their_names() -> None:
+    row = features("Twelve died.", "Twelve people died.", [0.2, 0.7, 0.1], [0.3, 0.6, 0.1],
+                   [NOISE], 0.5)  # fmt: skip
+    named = dict(zip(FEATURES, row, strict=True))
+    assert named["p_contradiction"] == 0.2 and named["p_entailment_reverse"] == 0.6
+    assert named["p_contradiction_max"] == 0.3 and named["p_contradiction_min"] == 0.2
+    assert named["check_numeric"] == 0.95 and named["check_negation"] == 0.0
+    assert named["checks_any"] == 0.95 and named["check_x_topic"] == pytest.approx(0.475)
+    assert 0 < named["token_similarity"] <= 1
+
+
+def test_fit_learns_that_a_check_on_noise_is_not_a_disagreement() -> None:
+    x, y = synthetic()
+    combiner, out_of_fold = fit(x, y)
+    assert len(out_of_fold) == len(y)
+    weights = dict(zip(FEATURES, combiner.weights, strict=True))
+    assert weights["p_contradiction_max"] > abs(weights["check_numeric"])
+    probs = combiner.predict(x)
+    assert ((probs >= 0) & (probs <= 1)).all()
+    # A loud typed check alone no longer makes a pair a near-certain disagreement.
+    quiet, loud = x[(x[:, FEATURES.index("checks_any")] > 0) & (y == 0)], x[y == 1]
+    assert combiner.predict(quiet).mean() < combiner.predict(loud).mean()
+
+
+def test_calibration_holds_on_fresh_rows_of_the_same_kind() -> None:
+    combiner, _ = fit(*synthetic(seed=1))
+    x, y = synthetic(n=3000, seed=2)
+    ece, table = binary_ece(combiner.predict(x), y)
+    assert ece < 0.06
+    assert sum(row["pairs"] for row in table) == 3000
+
+
+def test_binary_ece_of_a_perfectly_calibrated_constant_is_zero() -> None:
+    y = np.array([1, 0, 0, 0] * 25)
+    ece, table = binary_ece(np.full(100, 0.25), y)
+    assert ece == pytest.approx(0.0)
+    assert table == [{"bin": "0.2-0.3", "pairs": 100, "mean_probability": 0.25,
+                      "observed_rate": 0.25}]  # fmt: skip
+
+
+def test_json_round_trip(tmp_path: Path) -> None:
+    combiner, _ = fit(*synthetic())
+    combiner = Combiner(**{**combiner.__dict__, "card": {"scorer": "checks"}})
+    path = tmp_path / "combiner.json"
+    path.write_text(combiner.to_json(), encoding="utf-8")
+    again = read_combiner(path)
+    x, _ = synthetic(n=50, seed=3)
+    np.testing.assert_allclose(again.predict(x), combiner.predict(x))
+    assert again.applies_to("checks") and not again.applies_to("divergence-nli")
+
+
+def test_read_combiner_refuses_other_features(tmp_path: Path) -> None:
+    combiner, _ = fit(*synthetic())
+    data = json.loads(combiner.to_json())
+    data["features"] = [*data["features"][:-1], "something_else"]
+    path = tmp_path / "combiner.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError) as e:
+        read_combiner(path)
+    assert str(e.value) == f"{path}: trained on other features than this divergence computes"
+
+
+def test_read_combiner_refuses_garbage(tmp_path: Path) -> None:
+    path = tmp_path / "combiner.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError) as e:
+        read_combiner(path)
+    assert str(e.value) == f"{path}: not a divergence combiner (JSONDecodeError)"
+
+
+def test_score_texts_uses_a_combiner_fitted_on_its_scorer() -> None:
+    combiner, _ = fit(*synthetic())
+    combiner = Combiner(**{**combiner.__dict__, "card": {"scorer": "checks"}})
+    pairs = [("The raid killed 12 people.", "The city of 400,000 mourned.")]
+    learned = score_texts(pairs, scorer=CheckScorer(), combiner=combiner)[0]
+    old = score_texts(pairs, scorer=CheckScorer(), combiner=False)[0]
+    assert 0.0 <= learned.divergence <= 1.0
+    assert learned.findings == old.findings
+    a, b = pairs[0]
+    overlap = term_overlap(key_terms(a), key_terms(b))
+    reverse = CheckScorer().predict_batch([(b, a)])[0]
+    row = features(a, b, [old.p_contradiction, old.p_entailment, old.p_neutral], reverse,
+                   old.findings, overlap)  # fmt: skip
+    assert learned.divergence == pytest.approx(round(float(combiner.predict([row])[0]), 4))
