@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup demo test test-fast lint format clean model model-resume notebooks
+.PHONY: help setup demo test test-fast lint format clean model model-resume combiner notebooks
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -78,3 +78,7 @@ model: $(STAMP) ## Retrain the shipped contradiction model from the public datas
 
 model-resume: $(STAMP) ## Continue an interrupted `make model` to the same weights
 	$(BIN)/divergence train --resume $(MODEL_DIR)
+
+COMBINER_DIR ?= data/models/divergence-combiner
+combiner: $(STAMP) ## Refit the calibrated score over the shipped model and the checks (~10 min)
+	$(BIN)/divergence train-combiner --datasets $(DATASETS) --out $(COMBINER_DIR)

@@ -429,7 +429,7 @@ def test_missing_source_is_unknown_and_source_is_stripped(tmp_path: Path) -> Non
     assert [d.source for d in docs] == ["unknown", "AFP"]
 
 
-def test_non_string_values_become_strings(tmp_path: Path) -> None:
+def test_whole_numbers_for_id_and_published_become_strings(tmp_path: Path) -> None:
     record = {"id": 17, "source": "AP", "text": "Talks resumed.", "published": 20240408}
     doc = load_documents(write_jsonl(tmp_path / "n.jsonl", [record]))[0]
     assert (doc.id, doc.published) == ("17", "20240408")
@@ -665,3 +665,82 @@ def test_no_warning_below_the_limit(tmp_path: Path, caplog: pytest.LogCaptureFix
         docs = load_documents(path, max_chars=len(str(RECORDS[1]["text"])))
     assert [d.text for d in docs] == [r["text"] for r in RECORDS]
     assert not [r for r in caplog.records if r.name == "divergence"]
+
+
+# ---- limits ------------------------------------------------------------------------------
+
+
+def test_readme_states_every_limit() -> None:
+    from divergence import documents
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    limits = readme.split("\n## Limits\n", 1)[1]
+    assert "\n## " not in limits  # the last section
+    for value in (
+        documents.MAX_FILE_BYTES,
+        documents.MAX_HTML_BYTES,
+        documents.MAX_HTML_TAGS,
+        documents.MAX_DOCUMENT_CHARS,
+        documents.MAX_CHARS,
+        documents.MAX_LINE_CHARS,
+        documents.MAX_CELL_CHARS,
+        documents.MAX_JSON_DEPTH,
+        documents.MAX_INT_DIGITS,
+    ):
+        assert f"{value:,}" in limits
+
+
+def test_every_string_of_a_record_is_cleaned(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    record = {
+        "id": "x\u0007",
+        "source": "AP\ud800",
+        "text": "Talks\r\nstalled.\u2028Hamas said no.\u0000",
+        "title": "T\u2029",
+        "url": "u\u001b",
+        "published": "2024-04-08\u0085",
+        "tags": ["a\udfff", {"k\u0000": "v\r"}],
+    }
+    path.write_text(json.dumps(record) + "\n")
+    doc = load_documents(path)[0]
+    assert (doc.id, doc.source, doc.title, doc.url, doc.published) == (
+        "x",
+        "AP\ufffd",
+        "T\n\n",
+        "u",
+        "2024-04-08\n",
+    )
+    assert doc.text == "Talks\nstalled.\nHamas said no."
+    assert doc.extra == {"tags": ["a\ufffd", {"k": "v\n"}]}
+
+
+def test_extra_nested_past_the_limit_from_python() -> None:
+    cyclic: list[object] = []
+    cyclic.append(cyclic)
+    with pytest.raises(InputError) as info:
+        record_document({"text": "Talks stalled.", "loop": cyclic}, "d:1", "document 1")
+    assert str(info.value) == "document 1: a field nested deeper than 100 levels"
+
+
+def test_load_documents_raises_only_input_errors(tmp_path: Path) -> None:
+    """The Python API: operating-system and parser errors are InputError too."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    big = tmp_path / "big.json"
+    big.write_text("[" + "1" * 5000 + "]")
+    for path in (deep, big, tmp_path / ("x" * 300 + ".txt"), Path("/dev/null")):
+        with pytest.raises(InputError):
+            load_documents(path, format="json")
+
+
+def test_numpy_whole_numbers_and_tuples_from_python() -> None:
+    import collections
+
+    import numpy as np
+
+    point = collections.namedtuple("point", "x y")
+    doc = record_document(
+        {"id": np.int64(5), "text": "Talks stalled.", "at": point("a\x00", 2)}, "d:1", "d:1"
+    )
+    assert doc.id == "5"
+    assert doc.extra == {"at": ("a", 2)}
