@@ -39,6 +39,7 @@ from divergence.scoring import (
     score_texts,
 )
 from divergence.store import Store, user_dir
+from divergence.stories import Story, StoryMode, find_stories
 
 __version__ = "0.1.0"
 
@@ -74,12 +75,15 @@ __all__ = [
     "Span",
     "Store",
     "StoreError",
+    "Story",
+    "StoryMode",
     "UnknownFormat",
     "UnknownModel",
     "__version__",
     "compare",
     "extract_claims",
     "find_pairs",
+    "find_stories",
     "get_embedder",
     "get_scorer",
     "load_documents",

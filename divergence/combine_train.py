@@ -27,13 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from divergence.checks import run_checks
 from divergence.combine import FEATURES, Combiner, features
 from divergence.evaluate import roc_auc
 from divergence.nlidata import augmented, read_claimdiff, read_nli, read_sentences, split_of
 from divergence.premise import PremiseSelector
 from divergence.render import write_atomic
-from divergence.scoring import ContradictionScorer
+from divergence.scoring import ContradictionScorer, typed_findings
 from divergence.terms import key_terms, term_overlap
 
 #: Pairs per set at most (a stable sample), so no one set dominates and fitting stays quick.
@@ -145,7 +144,7 @@ def feature_matrix(
     rows = []
     for (a, b), f, r in zip(texts, forward, reverse, strict=True):
         overlap = term_overlap(key_terms(a), key_terms(b))
-        rows.append(features(a, b, f, r, run_checks(a, b, overlap=overlap), overlap))
+        rows.append(features(a, b, f, r, typed_findings(a, b, overlap=overlap), overlap))
     return np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES))
 
 

@@ -14,7 +14,7 @@ above), and :class:`PairingStats` says how many pairs that examined and kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -120,6 +120,16 @@ class Pairing:
     stats: PairingStats
 
 
+def story_codes(stories: Sequence[Hashable] | None, n: int) -> NDArray[np.int64]:
+    """Each claim's story as a small integer (all 0 without stories)."""
+    if stories is None:
+        return np.zeros(n, dtype=np.int64)
+    if len(stories) != n:
+        raise ValueError(f"{len(stories)} stories given for {n} claims")
+    lookup: dict[Hashable, int] = {}
+    return np.array([lookup.setdefault(s, len(lookup)) for s in stories], dtype=np.int64)
+
+
 def topic_score(similarity: float, overlap: float) -> float:
     """Cosine similarity, lifted when the claims share many entities, numbers and key words.
 
@@ -144,6 +154,7 @@ def duplicate_groups(
     *,
     method: Method | str = Method.AUTO,
     neighbours: int | None = None,
+    stories: Sequence[Hashable] | None = None,
 ) -> list[int]:
     """For each claim, the index of the first claim it is a near-duplicate of (itself if none).
 
@@ -151,10 +162,12 @@ def duplicate_groups(
     and their wording :data:`DUPLICATE_RATIO`; groups are the connected components, named
     by their first claim. Claims with the same lower-cased text are always tested; other
     near-duplicates are looked for among each claim's ``neighbours`` nearest (all claims
-    up to :data:`EXHAUSTIVE_UP_TO`, else :data:`DUPLICATE_NEIGHBOURS`).
+    up to :data:`EXHAUSTIVE_UP_TO`, else :data:`DUPLICATE_NEIGHBOURS`). With ``stories``
+    (one per claim), only claims of one story are grouped.
     """
     n = len(claims)
     parent = list(range(n))
+    story = story_codes(stories, n)
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -168,9 +181,9 @@ def duplicate_groups(
             parent[max(ri, rj)] = min(ri, rj)
 
     lowered = [c.text.lower() for c in claims]
-    first: dict[str, int] = {}
+    first: dict[tuple[int, str], int] = {}
     for i, text in enumerate(lowered):  # a quote reprinted more often than k is still one group
-        j = first.setdefault(text, i)
+        j = first.setdefault((int(story[i]), text), i)
         if j != i and float(vectors[i] @ vectors[j]) >= DUPLICATE_SIMILARITY:
             union(j, i)
     if neighbours is None:
@@ -179,7 +192,7 @@ def duplicate_groups(
         close = (sims >= DUPLICATE_SIMILARITY) & (indices >= 0)
         for r, c in zip(*np.nonzero(close), strict=True):
             i, j = int(rows[r]), int(indices[r, c])
-            if i == j or find(i) == find(j):
+            if i == j or story[i] != story[j] or find(i) == find(j):
                 continue
             if fuzz.ratio(lowered[i], lowered[j]) >= DUPLICATE_RATIO:
                 union(i, j)
@@ -197,6 +210,7 @@ def pair_claims(
     groups: Sequence[int] | None = None,
     method: Method | str = Method.AUTO,
     neighbours: int | None = None,
+    stories: Sequence[Hashable] | None = None,
 ) -> list[Pair]:
     """Pairs of claims from different sources about the same topic.
 
@@ -205,12 +219,14 @@ def pair_claims(
     cosine >= ``min_similarity`` and :func:`topic_score` >= ``min_topic``. Only the
     representative of each near-duplicate group is paired. Partners are looked for among
     each claim's ``neighbours`` nearest (default :func:`neighbour_count`), found by
-    ``method`` (see :func:`divergence.neighbours.nearest`). :func:`find_pairs` also
-    returns the counts.
+    ``method`` (see :func:`divergence.neighbours.nearest`). With ``stories`` (one per
+    claim, e.g. its document's story id), claims of different stories are never paired.
+    :func:`find_pairs` also returns the counts.
     """
     return find_pairs(
         claims, vectors, by=by, top_k=top_k, min_similarity=min_similarity,
         min_topic=min_topic, groups=groups, method=method, neighbours=neighbours,
+        stories=stories,
     ).pairs  # fmt: skip
 
 
@@ -225,6 +241,7 @@ def find_pairs(
     groups: Sequence[int] | None = None,
     method: Method | str = Method.AUTO,
     neighbours: int | None = None,
+    stories: Sequence[Hashable] | None = None,
 ) -> Pairing:
     """:func:`pair_claims`, with :class:`PairingStats` of what was examined and kept
     (also logged at INFO on the ``divergence.pairing`` logger)."""
@@ -236,8 +253,15 @@ def find_pairs(
     sources = np.array([lookup[name] for name in names], dtype=np.int64)
     representative = np.array([groups[i] == i for i in range(n)], dtype=bool)
     rows = np.flatnonzero(representative)
-    per_source = np.bincount(sources[rows], minlength=len(lookup)) if n else np.zeros(0)
-    possible = int((int(per_source.sum()) ** 2 - int((per_source**2).sum())) // 2)
+    story = story_codes(stories, n)
+    n_stories = int(story.max()) + 1 if n else 1
+    # Representatives per (story, source): possible pairs are counted within each story.
+    cells = np.bincount(
+        story[rows] * len(lookup) + sources[rows], minlength=n_stories * len(lookup)
+    )
+    per_source = cells.reshape(n_stories, len(lookup))
+    per_story = per_source.sum(axis=1)
+    possible = int(((per_story**2 - (per_source**2).sum(axis=1)) // 2).sum())
     k = neighbour_count(n, top_k=top_k, sources=len(lookup)) if neighbours is None else neighbours
     k = max(0, min(k, n))
     chosen = resolve_method(n, method).value if n else Method.EXACT.value
@@ -259,6 +283,7 @@ def find_pairs(
             (indices >= 0)
             & representative[safe]
             & (sources[safe] != sources[block_rows][:, None])
+            & (story[safe] == story[block_rows][:, None])
             & (sims >= min_similarity)
         )
         examined += int(np.count_nonzero(eligible))

@@ -10,13 +10,22 @@ from typing import Any
 
 from divergence.claims import MIN_CHECKWORTHINESS, extract_claims
 from divergence.documents import Document, load_documents, record_document
+from divergence.edits import reprint_pairs
 from divergence.embeddings import Embedder, get_embedder
 from divergence.errors import InputError, NothingToCompare
-from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, duplicate_groups, find_pairs
+from divergence.pairing import (
+    MIN_SIMILARITY,
+    MIN_TOPIC,
+    TOP_K,
+    Pair,
+    duplicate_groups,
+    find_pairs,
+)
 from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.report import Report, build_report
 from divergence.scoring import THRESHOLD, ContradictionScorer, get_scorer, score_texts
+from divergence.stories import StoryMode, find_stories, single_story
 
 log = logging.getLogger("divergence")
 
@@ -58,6 +67,7 @@ def compare(
     min_checkworthiness: float = MIN_CHECKWORTHINESS,
     progress: bool = False,
     timer: StageTimer | None = None,
+    stories: StoryMode | str = StoryMode.AUTO,
 ) -> Report:
     """Find where sources disagree.
 
@@ -65,11 +75,15 @@ def compare(
     path. Claims are attributed to their speaker (``by="speaker"``, the default) or to the
     outlet; pairs of claims from different sources are scored and those whose divergence
     reaches ``threshold`` are flagged. Raises :class:`NothingToCompare` when fewer than
-    two sources make claims. ``timer`` collects seconds per stage (load, extract, embed,
-    pair, score, report); the report carries them in ``timings`` either way.
+    two sources make claims. With ``stories="auto"`` (the default) documents are first
+    grouped into stories (:func:`~divergence.stories.find_stories`) and claims are only
+    paired within one; ``"none"`` pairs across all documents as if they were one story.
+    ``timer`` collects seconds per stage (load, extract, stories, embed, pair, score,
+    report); the report carries them in ``timings`` either way.
     """
     timer = timer or StageTimer()
     by = By(by).value
+    mode = StoryMode(stories)
     with timer.stage("load documents"):
         docs = as_documents(documents)
     with timer.stage("extract claims"):
@@ -86,6 +100,12 @@ def compare(
         scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
         embedder.load()  # now, so the split of time is honest
         scorer.load()
+    with timer.stage("find stories"):
+        grouped = find_stories(docs, embedder=embedder) if mode is StoryMode.AUTO else []
+        grouped = grouped or [single_story(docs)]
+    story_of = {doc_id: story.id for story in grouped for doc_id in story.doc_ids}
+    claim_stories = [story_of[c.doc_id] for c in claims]
+    log.info("%d stories (%s)", len(grouped), mode.value)
 
     with (
         timer.stage("embed"),
@@ -93,12 +113,20 @@ def compare(
     ):
         vectors = embedder.embed([c.text for c in claims], progress=update)
     with timer.stage("pair"):
-        groups = duplicate_groups(claims, vectors)
+        groups = duplicate_groups(claims, vectors, stories=claim_stories)
         pairing = find_pairs(
             claims, vectors, by=by, top_k=top_k, min_similarity=min_similarity,
-            min_topic=min_topic, groups=groups,
+            min_topic=min_topic, groups=groups, stories=claim_stories,
         )  # fmt: skip
-        pairs = pairing.pairs
+        # Near-duplicates from different sources are grouped, not paired: their edits
+        # (a changed number, negation, modal or agent) are compared word by word instead.
+        paired = {(p.a, p.b) for p in pairing.pairs}
+        reprints = [
+            Pair(i, j, round(float(vectors[i] @ vectors[j]), 4), 1.0, "edited reprint")
+            for i, j in reprint_pairs(claims, groups, by=by)
+            if (i, j) not in paired and claim_stories[i] == claim_stories[j]
+        ]
+        pairs = [*pairing.pairs, *reprints]
     log.info("%d pairs to score (%d near-duplicate claims grouped)", len(pairs),
              sum(g != i for i, g in enumerate(groups)))  # fmt: skip
     with (
@@ -115,12 +143,14 @@ def compare(
     options = {
         "by": by, "embedder": embedder.model_id, "scorer": scorer.name, "top_k": top_k,
         "min_similarity": min_similarity, "min_topic": min_topic, "threshold": threshold,
-        "documents": len(docs), "pairing": pairing.stats.describe(),
+        "documents": len(docs), "pairing": pairing.stats.describe(), "stories": mode.value,
+        "story_count": len(grouped),
     }  # fmt: skip
     with timer.stage("report"):
         report = build_report(
-            claims, groups, pairs, scores, by=by, threshold=threshold, options=options
-        )
+            claims, groups, pairs, scores, by=by, threshold=threshold, options=options,
+            stories=grouped,
+        )  # fmt: skip
     report.timings = dict(timer.seconds)
     log.info("%d divergences flagged at threshold %.2f", len(report.divergences), threshold)
     return report

@@ -1,6 +1,7 @@
 """Render reports and tables as a terminal table, Markdown, CSV, JSON(L), Parquet or HTML.
 
-Files are written atomically: to a temporary file beside the target, then ``os.replace``.
+Files are written by divergence.output (atomically); ``write_atomic`` and ``emit`` are
+imported here too, where they used to live.
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ import html
 import io
 import json
 import math
-import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pandas as pd
 
-from divergence.errors import OutputError
+from divergence.output import emit as emit
+from divergence.output import write_atomic as write_atomic
 from divergence.report import Report
 
 
@@ -158,13 +158,17 @@ def render(
             "options": report.options,
             "sources": report.sources,
             "pairs": _records(pairs),
+            "findings": _records(report.findings),
+            "stories": _records(report.stories),
             "agreement": json.loads(report.summary.to_json(orient="index")),
         }
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if fmt is Format.HTML:
         return render_html(report, all_pairs=all_pairs)
     if fmt is Format.TABLE:
-        return _report_table(report, pairs, color)
+        if all_pairs:
+            return _report_table(report, pairs, color)
+        return _findings_table(report, color)
     if fmt is Format.MARKDOWN:
         return _markdown(pairs[READABLE]) + "\n" if len(pairs) else "No divergences.\n"
     return render_frame(pairs, fmt)
@@ -199,6 +203,46 @@ def _report_table(report: Report, pairs: pd.DataFrame, color: bool) -> str:
     console = Console(file=buffer, width=width, force_terminal=color,
                       color_system="standard" if color else None)  # fmt: skip
     console.print(table if len(pairs) else f"No divergences across {n_sources} sources.")
+    return buffer.getvalue()
+
+
+def _findings_table(report: Report, color: bool) -> str:
+    """The findings, one table per story, best first: what a fact-checker reads."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    findings = report.findings
+    n, n_sources = len(findings), len(report.sources)
+    buffer = io.StringIO()
+    width = shutil.get_terminal_size((160, 40)).columns if color else 160
+    console = Console(file=buffer, width=width, force_terminal=color,
+                      color_system="standard" if color else None)  # fmt: skip
+    if not n:
+        console.print(f"No divergences across {n_sources} sources.")
+        return buffer.getvalue()
+    pairs = len(report.divergences)
+    console.print(f"{n} finding{'s' * (n != 1)} ({pairs} flagged pair{'s' * (pairs != 1)}) "
+                  f"across {n_sources} sources")  # fmt: skip
+    by_story = findings.groupby(findings["story"].fillna(""), sort=False)
+    for _, rows in by_story:
+        label = rows["story_label"].iloc[0]
+        table = Table(title=f"story: {escape(str(label))}" if isinstance(label, str) else None,
+                      show_lines=True)  # fmt: skip
+        for name, kwargs in [("#", {"justify": "right"}), ("score", {"justify": "right"}),
+                             ("kind", {}), ("claim", {"ratio": 1}), ("printed by", {}),
+                             ("against", {"ratio": 1}), ("printed by ", {})]:  # fmt: skip
+            table.add_column(name, overflow="fold", **kwargs)  # type: ignore[arg-type]
+        for row in rows.itertuples(index=False):
+            counter = "\n".join(f"• {c}" for c in row.counter_claims)
+            evidence = f"\n[dim]{escape(row.evidence)}[/]" if row.evidence and color else (
+                f"\n«{row.evidence}»" if row.evidence else "")  # fmt: skip
+            table.add_row(
+                str(row.rank), f"{row.divergence:.2f}", escape(str(row.kind or "")),
+                escape(str(row.claim)) + evidence, escape(", ".join(row.witnesses)),
+                escape(counter), escape(", ".join(row.counter_witnesses)),
+            )  # fmt: skip
+        console.print(table)
     return buffer.getvalue()
 
 
@@ -267,6 +311,34 @@ def _matrix_html(summary: pd.DataFrame) -> str:
     return f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _findings_html(report: Report) -> str:
+    """One section per story: its findings, each claim with its witnesses against the rest."""
+    findings = report.findings
+    if not len(findings):
+        return "<p>No divergences.</p>"
+    esc = html.escape
+    sections = []
+    for _, rows in findings.groupby(findings["story"].fillna(""), sort=False):
+        label = rows["story_label"].iloc[0]
+        items = []
+        for row in rows.itertuples(index=False):
+            against = "".join(f"<li>{esc(c)}</li>" for c in row.counter_claims)
+            items.append(
+                f'<tr><td class="num">{row.rank}</td><td class="num">{row.divergence:.2f}</td>'
+                f'<td><span class="kind">{esc(str(row.kind or ""))}</span>'
+                f'<div class="note">{esc(row.note)}</div></td>'
+                f'<td>{esc(row.claim)}<div class="outlet">{esc(", ".join(row.witnesses))}</div></td>'
+                f'<td><ul>{against}</ul><div class="outlet">{esc(", ".join(row.counter_witnesses))}'
+                "</div></td></tr>"
+            )
+        head = ("<tr><th>#</th><th>score</th><th>kind</th><th>claim (printed by)</th>"
+                "<th>against (printed by)</th></tr>")  # fmt: skip
+        title = f"<h3>{esc(label)}</h3>" if isinstance(label, str) else ""
+        sections.append(f'{title}<table class="findings"><thead>{head}</thead>'
+                        f'<tbody>{"".join(items)}</tbody></table>')  # fmt: skip
+    return "".join(sections)
+
+
 def render_html(report: Report, *, all_pairs: bool = False) -> str:
     """A self-contained HTML page: counts, divergences side by side, agreement matrix."""
     n = len(report.divergences)
@@ -275,38 +347,10 @@ def render_html(report: Report, *, all_pairs: bool = False) -> str:
         f'<h1>divergence report</h1><div class="meta">{n} divergence{"s" * (n != 1)} flagged among '
         f"{len(report.pairs)} scored pairs, {len(report.claims)} claims, {len(report.sources)} sources"
         f"<br>{html.escape(options)}</div>"
-        f"<h2>Divergences</h2>{render_html_table(report, all_pairs=all_pairs)}"
+        f"<h2>Findings by story</h2>{_findings_html(report)}"
+        f"<h2>{'Every scored pair' if all_pairs else 'Flagged pairs'}</h2>"
+        f"{render_html_table(report, all_pairs=all_pairs)}"
         f'<h2>Agreement between sources</h2><p class="meta">1 = their paired claims agree, '
         f"0 = they diverge; – = never paired.</p>{_matrix_html(report.summary)}"
     )
     return _page("divergence report", body)
-
-
-def write_atomic(data: str | bytes, path: str | Path) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then ``os.replace``."""
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{path}: is a folder")
-    if not target.parent.exists():
-        raise OutputError(f"{path}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def emit(data: str | bytes, path: str | Path | None, stream: TextIO) -> None:
-    """Write rendered output to ``path`` atomically, or to ``stream`` when no path is given."""
-    if path is not None and str(path) != "-":
-        write_atomic(data, path)
-    elif isinstance(data, bytes):
-        raise OutputError("parquet output is binary: write it to a file with -o FILE")
-    else:
-        stream.write(data)

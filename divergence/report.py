@@ -10,20 +10,24 @@ import pandas as pd
 
 from divergence.checks import Span
 from divergence.claims import Claim
+from divergence.findings import findings_frame, group_findings
 from divergence.pairing import Pair
 from divergence.scoring import Score
+from divergence.stories import Story
 
 PAIR_COLUMNS = [
     "topic", "source_a", "claim_a", "source_b", "claim_b", "similarity", "overlap",
     "p_contradiction", "p_entailment", "p_neutral", "label", "kind", "divergence", "flagged",
     "evidence_a", "evidence_b", "note", "speaker_a", "outlet_a", "speaker_b", "outlet_b",
     "claim_id_a", "claim_id_b", "doc_a", "doc_b", "start_a", "end_a", "start_b", "end_b",
-    "published_a", "published_b", "spans_a", "spans_b",
+    "published_a", "published_b", "spans_a", "spans_b", "story", "story_label",
 ]  # fmt: skip
 CLAIM_COLUMNS = [
     "id", "doc_id", "outlet", "speaker", "source", "text", "start", "end", "checkworthiness",
-    "published", "group",
+    "published", "group", "story", "story_label",
 ]  # fmt: skip
+#: One row per story: its id, label, and how many documents, sources and claims it holds.
+STORY_COLUMNS = ["story", "label", "documents", "sources", "claims"]
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Report:
     ``claims``: one row per claim (``group`` is the id of the claim it duplicates, or its own).
     ``pairs``: one row per scored pair, most divergent first; ``divergences`` is the flagged
     subset. ``summary``: source x source agreement (1 - mean divergence of their pairs).
+    ``stories``: one row per story (:data:`STORY_COLUMNS`); claims are only paired within
+    one, and claims and pairs carry their ``story`` and ``story_label``.
     """
 
     claims: pd.DataFrame
@@ -41,6 +47,9 @@ class Report:
     options: dict[str, Any] = field(default_factory=dict)
     #: Seconds per pipeline stage of the run that made this report.
     timings: dict[str, float] = field(default_factory=dict)
+    stories: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STORY_COLUMNS))
+    #: Flagged pairs grouped into findings (divergence.findings), best first.
+    findings: pd.DataFrame = field(default_factory=lambda: findings_frame([]))
 
     @property
     def divergences(self) -> pd.DataFrame:
@@ -70,13 +79,18 @@ def build_report(
     by: str,
     threshold: float,
     options: dict[str, Any] | None = None,
+    stories: Sequence[Story] | None = None,
 ) -> Report:
-    """Assemble the DataFrames from the pipeline's dataclasses."""
+    """Assemble the DataFrames from the pipeline's dataclasses (``stories``: those the
+    claims' documents belong to; without them the story columns are empty)."""
+    story_of = {doc_id: story for story in stories or () for doc_id in story.doc_ids}
     claim_rows = []
     for claim, group in zip(claims, groups, strict=True):
         row = asdict(claim)
         row["source"] = claim.source(by)
         row["group"] = claims[group].id
+        story = story_of.get(claim.doc_id)
+        row["story"], row["story_label"] = (story.id, story.label) if story else (None, None)
         claim_rows.append(row)
     claims_df = pd.DataFrame(claim_rows, columns=CLAIM_COLUMNS)
 
@@ -101,6 +115,8 @@ def build_report(
             "published_a": a.published, "published_b": b.published,
             "spans_a": [[s.start, s.end] for f in score.findings for s in f.spans_a],
             "spans_b": [[s.start, s.end] for f in score.findings for s in f.spans_b],
+            "story": claims_df.at[pair.a, "story"],  # both claims of a pair share one story
+            "story_label": claims_df.at[pair.a, "story_label"],
         })  # fmt: skip
     pairs_df = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     if len(pairs_df):
@@ -108,7 +124,23 @@ def build_report(
             ["divergence", "claim_id_a", "claim_id_b"], ascending=[False, True, True], kind="stable"
         ).reset_index(drop=True)
     sources = sorted(claims_df["source"].unique()) if len(claims_df) else []
-    return Report(claims_df, pairs_df, agreement_matrix(pairs_df, sources), dict(options or {}))
+    return Report(
+        claims_df, pairs_df, agreement_matrix(pairs_df, sources), dict(options or {}),
+        stories=story_table(stories or (), claims_df),
+        findings=findings_frame(group_findings(pairs_df, claims_df)),
+    )  # fmt: skip
+
+
+def story_table(stories: Sequence[Story], claims: pd.DataFrame) -> pd.DataFrame:
+    """One row per story: its id, label, documents, and the sources and claims of its claims."""
+    rows = []
+    for story in stories:
+        own = claims[claims["story"] == story.id]
+        rows.append({
+            "story": story.id, "label": story.label, "documents": len(story.doc_ids),
+            "sources": int(own["source"].nunique()), "claims": len(own),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=STORY_COLUMNS)
 
 
 def agreement_matrix(pairs: pd.DataFrame, sources: Sequence[str]) -> pd.DataFrame:

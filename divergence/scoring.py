@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from divergence.checks import Finding, Kind, combine, run_checks
 from divergence.combine import Combiner, features
+from divergence.edits import check_edit
 from divergence.embeddings import Backend
 from divergence.errors import ModelError, UnknownModel
 from divergence.terms import key_terms, term_overlap
@@ -219,6 +220,20 @@ class Score:
     findings: tuple[Finding, ...]
 
 
+def typed_findings(
+    a: str,
+    b: str,
+    *,
+    overlap: float,
+    speaker_a: str | None = None,
+    speaker_b: str | None = None,
+) -> tuple[Finding, ...]:
+    """The typed checks and the edited-reprint check on one pair, strongest first."""
+    checks = run_checks(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
+    edit = check_edit(a, b)  # an edited reprint: None unless the two are near-identical
+    return tuple(sorted([*checks, *([edit] if edit else [])], key=lambda f: -f.strength))
+
+
 def score_texts(
     pairs: Sequence[tuple[str, str]],
     *,
@@ -254,9 +269,7 @@ def score_texts(
     for index, (a, b) in enumerate(pairs):
         speaker_a, speaker_b = speakers[index] if speakers else (None, None)
         overlap = term_overlap(key_terms(a), key_terms(b))
-        findings = tuple(
-            run_checks(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
-        )
+        findings = typed_findings(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
         found.append(findings)
         if model is not None:
             rows.append(features(a, b, probs[index], reverse[index], findings, overlap))

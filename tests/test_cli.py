@@ -280,7 +280,8 @@ def test_diff_input_format_overrides_the_suffix(tmp_path: Path) -> None:
 
 
 def test_diff_exit_0_when_nothing_diverges(calm: Path) -> None:
-    result = invoke(["diff", str(calm), "-f", "json", "--all"])
+    # Two unrelated events are two stories, never paired: --stories none pairs them anyway.
+    result = invoke(["diff", str(calm), "-f", "json", "--all", "--stories", "none"])
     assert result.exit_code == 0
     document = json.loads(result.stdout)
     assert len(document["pairs"]) >= 1  # paired, scored, not flagged
@@ -950,7 +951,7 @@ def test_diff_profile_prints_every_stage_and_the_pairing_counts(divergent: Path)
     lines = result.stderr.splitlines()
     stages = [line.split("  ")[0].strip() for line in lines if line.rstrip().endswith("%")]
     assert stages == ["read inputs", "load documents", "extract claims", "load models",
-                      "embed", "pair", "score", "report", "render"]  # fmt: skip
+                      "find stories", "embed", "pair", "score", "report", "render"]  # fmt: skip
     assert lines[-2].startswith("total ")
     assert lines[-1].startswith("pairing: ") and "possible cross-source pairs to score" in lines[-1]
 

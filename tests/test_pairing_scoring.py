@@ -13,7 +13,7 @@ import pytest
 
 from divergence.claims import Claim
 from divergence.errors import ModelError, UnknownModel
-from divergence.pairing import Pair, duplicate_groups, pair_claims, topic_score
+from divergence.pairing import Pair, duplicate_groups, find_pairs, pair_claims, topic_score
 from divergence.report import agreement_matrix, build_report
 from divergence.scoring import (
     LABELS,
@@ -287,6 +287,49 @@ def test_pair_claims_is_deterministic() -> None:
 
 def test_pair_claims_of_nothing() -> None:
     assert pair_claims([], np.zeros((0, 384), dtype=np.float32)) == []
+    assert find_pairs([], np.zeros((0, 384), dtype=np.float32), stories=[]).stats.possible == 0
+
+
+# ---- stories -----------------------------------------------------------------------------
+
+TOLLS = [
+    claim(1, "Reuters", "The earthquake killed 300 people, officials said."),
+    claim(1, "AP", "The earthquake killed 157 people, officials said."),
+    claim(1, "BBC", "The ferry sinking killed 41 people, officials said."),
+    claim(1, "AFP", "The ferry sinking killed 12 people, officials said."),
+]
+TOLL_STORIES = ["quake", "quake", "ferry", "ferry"]
+
+
+def test_pair_claims_never_pairs_across_stories() -> None:
+    vectors = embed(TOLLS)
+    everything = pair_claims(TOLLS, vectors, min_similarity=0.0, min_topic=0.0)
+    assert {(p.a, p.b) for p in everything} == set(itertools.combinations(range(4), 2))
+    within = pair_claims(TOLLS, vectors, min_similarity=0.0, min_topic=0.0, stories=TOLL_STORIES)
+    assert {(p.a, p.b) for p in within} == {(0, 1), (2, 3)}
+    # Any hashable story labels; one story for all is pairing without stories.
+    assert pair_claims(TOLLS, vectors, stories=[7, 7, 7, 7]) == pair_claims(TOLLS, vectors)
+
+
+def test_find_pairs_counts_possible_pairs_within_stories() -> None:
+    vectors = embed(TOLLS)
+    assert find_pairs(TOLLS, vectors).stats.possible == 6
+    stats = find_pairs(TOLLS, vectors, stories=TOLL_STORIES).stats
+    assert stats.possible == 2
+    assert stats.pairs <= 2
+    with pytest.raises(ValueError, match="3 stories given for 4 claims"):
+        find_pairs(TOLLS, vectors, stories=TOLL_STORIES[:3])
+
+
+def test_duplicate_groups_stay_within_a_story() -> None:
+    claims = [
+        claim(1, "Reuters", "The death toll is expected to rise, officials said."),
+        claim(1, "AP", "The death toll is expected to rise, officials said."),
+        claim(1, "BBC", "The death toll is expected to rise, officials said!"),
+    ]
+    vectors = embed(claims)
+    assert duplicate_groups(claims, vectors) == [0, 0, 0]
+    assert duplicate_groups(claims, vectors, stories=["quake", "ferry", "quake"]) == [0, 1, 0]
 
 
 # ---- label columns -----------------------------------------------------------------------

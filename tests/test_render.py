@@ -51,12 +51,13 @@ DOCUMENTS = [
 
 @pytest.fixture
 def report() -> Report:
-    return compare(DOCUMENTS, by="outlet", embedder=HashingEmbedder())
+    # One story, so the football claim is paired too (stories would keep it apart).
+    return compare(DOCUMENTS, by="outlet", embedder=HashingEmbedder(), stories="none")
 
 
 @pytest.fixture
 def by_speaker() -> Report:
-    return compare(DOCUMENTS, by="speaker", embedder=HashingEmbedder())
+    return compare(DOCUMENTS, by="speaker", embedder=HashingEmbedder(), stories="none")
 
 
 def test_the_fixture_report_is_what_these_tests_assume(report: Report) -> None:

@@ -14,10 +14,12 @@ from divergence.cli.options import (
     profile_option,
     progress_enabled,
     resolve_format,
+    stories_option,
     verbosity_options,
 )
 from divergence.documents import load_documents
 from divergence.errors import NothingToCompare
+from divergence.output import is_terminal
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
 from divergence.pipeline import By, compare
 from divergence.profiling import StageTimer
@@ -37,6 +39,7 @@ from divergence.scoring import THRESHOLD
     show_default=True,
     help="Compare the speakers quoted, or the outlets printing them.",
 )
+@stories_option
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
@@ -81,6 +84,7 @@ def diff(
     embedder: str | None,
     scorer: str | None,
     by: str,
+    stories: str,
     threshold: float,
     top_k: int,
     min_similarity: float,
@@ -108,15 +112,16 @@ def diff(
         report = compare(
             documents, by=by, embedder=embedder, scorer=scorer, top_k=top_k,
             min_similarity=min_similarity, min_topic=min_topic, threshold=threshold,
-            progress=progress_enabled(), timer=timer,
+            progress=progress_enabled(), timer=timer, stories=stories,
         )  # fmt: skip
     except NothingToCompare as e:
         click.echo(f"divergence: {e}", err=True)
         sys.exit(0)
     stdout = sys.stdout
-    color = output is None and stdout.isatty()
+    color = output is None and is_terminal(stdout)
     with timer.stage("render"):
-        emit(render(report, fmt, all_pairs=all_pairs, color=color), output, stdout)
+        emit(render(report, fmt, all_pairs=all_pairs, color=color), output, stdout,
+             inputs=inputs)  # fmt: skip
     if profile:
         click.echo(timer.table(), err=True)
         click.echo(f"pairing: {report.options['pairing']}", err=True)

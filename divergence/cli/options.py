@@ -10,6 +10,7 @@ import click
 
 from divergence.documents import FORMATS, MAX_CHARS
 from divergence.render import Format
+from divergence.stories import StoryMode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,6 +84,14 @@ model_options = _compose(
                       "train` folder (PATH@onnx, PATH@onnx-int8 for ONNX Runtime) or a "
                       "CrossEncoder NLI model name or path "
                       "[env DIVERGENCE_SCORER; default: divergence-nli]."),
+)  # fmt: skip
+
+
+stories_option = click.option(
+    "--stories", type=click.Choice([m.value for m in StoryMode]), default=StoryMode.AUTO.value,
+    show_default=True,
+    help="auto: group documents into stories (events) and pair claims only within one; "
+         "none: pair claims across all documents.",
 )  # fmt: skip
 
 
