@@ -54,7 +54,7 @@ class Report:
     @property
     def divergences(self) -> pd.DataFrame:
         """The flagged pairs only."""
-        return self.pairs[self.pairs["flagged"]].reset_index(drop=True)
+        return self.pairs[self.pairs["flagged"].astype(bool)].reset_index(drop=True)
 
     @property
     def sources(self) -> list[str]:
