@@ -224,6 +224,10 @@ def _findings_table(report: Report, color: bool) -> str:
     pairs = len(report.divergences)
     console.print(f"{n} finding{'s' * (n != 1)} ({pairs} flagged pair{'s' * (pairs != 1)}) "
                   f"across {n_sources} sources")  # fmt: skip
+
+    def bold(s: str) -> str:
+        return f"[bold reverse]{s}[/]" if color else f"«{s}»"
+
     by_story = findings.groupby(findings["story"].fillna(""), sort=False)
     for _, rows in by_story:
         label = rows["story_label"].iloc[0]
@@ -235,8 +239,8 @@ def _findings_table(report: Report, color: bool) -> str:
             table.add_column(name, overflow="fold", **kwargs)  # type: ignore[arg-type]
         for row in rows.itertuples(index=False):
             counter = "\n".join(f"• {c}" for c in row.counter_claims)
-            evidence = f"\n[dim]{escape(row.evidence)}[/]" if row.evidence and color else (
-                f"\n«{row.evidence}»" if row.evidence else "")  # fmt: skip
+            sides = [e for e in str(row.evidence or "").split(" | ") if e]
+            evidence = "\n" + " vs ".join(bold(escape(e)) for e in sides) if sides else ""
             table.add_row(
                 str(row.rank), f"{row.divergence:.2f}", escape(str(row.kind or "")),
                 escape(str(row.claim)) + evidence, escape(", ".join(row.witnesses)),
@@ -324,7 +328,8 @@ def _findings_html(report: Report) -> str:
         for row in rows.itertuples(index=False):
             against = "".join(f"<li>{esc(c)}</li>" for c in row.counter_claims)
             items.append(
-                f'<tr><td class="num">{row.rank}</td><td class="num">{row.divergence:.2f}</td>'
+                f'<tr class="finding"><td class="num">{row.rank}</td>'
+                f'<td class="num">{row.divergence:.2f}</td>'
                 f'<td><span class="kind">{esc(str(row.kind or ""))}</span>'
                 f'<div class="note">{esc(row.note)}</div></td>'
                 f'<td>{esc(row.claim)}<div class="outlet">{esc(", ".join(row.witnesses))}</div></td>'

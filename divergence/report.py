@@ -48,8 +48,11 @@ class Report:
     #: Seconds per pipeline stage of the run that made this report.
     timings: dict[str, float] = field(default_factory=dict)
     stories: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STORY_COLUMNS))
-    #: Flagged pairs grouped into findings (divergence.findings), best first.
-    findings: pd.DataFrame = field(default_factory=lambda: findings_frame([]))
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The flagged pairs grouped into findings (:mod:`divergence.findings`), best first."""
+        return findings_frame(group_findings(self.pairs, self.claims))
 
     @property
     def divergences(self) -> pd.DataFrame:
@@ -127,7 +130,6 @@ def build_report(
     return Report(
         claims_df, pairs_df, agreement_matrix(pairs_df, sources), dict(options or {}),
         stories=story_table(stories or (), claims_df),
-        findings=findings_frame(group_findings(pairs_df, claims_df)),
     )  # fmt: skip
 
 
