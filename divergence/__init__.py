@@ -23,6 +23,7 @@ from divergence.errors import (
     UnknownFormat,
     UnknownModel,
 )
+from divergence.findings import Disagreement
 from divergence.neighbours import Method, nearest
 from divergence.nightly import NightlyResult, run_nightly
 from divergence.nli import NLIScorer
@@ -49,6 +50,7 @@ __all__ = [
     "Claim",
     "ContradictionScorer",
     "CrossEncoderScorer",
+    "Disagreement",
     "DivergenceError",
     "Document",
     "Embedder",

@@ -54,7 +54,13 @@ from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.render import render_frame, write_atomic
 from divergence.report import PAIR_COLUMNS, agreement_matrix, build_report
-from divergence.scoring import THRESHOLD, ContradictionScorer, Score, get_scorer, score_texts
+from divergence.scoring import (
+    ContradictionScorer,
+    Score,
+    default_threshold,
+    get_scorer,
+    score_texts,
+)
 from divergence.store import (
     SCHEMA_VERSION,
     FindingDay,
@@ -78,6 +84,8 @@ log = logging.getLogger("divergence")
 
 #: Days of history each night compares against, today included.
 WINDOW_DAYS = 7
+#: The longest window: every date a Python date can hold (so "all of history" is 3652059d).
+MAX_WINDOW_DAYS = Date.max.toordinal()
 STATUSES = ("new", "persisting", "resolved")
 FINDING_COLUMNS = [
     "finding_id", "status", "first_seen", "last_seen", "resolved_on", "resolved_by",
@@ -152,13 +160,19 @@ def parse_date(value: str | Date | None) -> Date:
 
 
 def parse_window(value: str | int) -> int:
-    """A window in days from ``Nd`` (``7d``), or an int."""
+    """A window in days from ``Nd`` (``7d``), or an int, at most :data:`MAX_WINDOW_DAYS`."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    match = _WINDOW.fullmatch(str(value).strip())
-    if not match:
-        raise InputError(f"invalid window {value!r}: expected a number of days such as 7d")
-    return int(match.group(1))
+        days = value
+    else:
+        match = _WINDOW.fullmatch(str(value).strip())
+        if not match:
+            raise InputError(f"invalid window {value!r}: expected a number of days such as 7d")
+        # A bound before int(): a million digits would take seconds to convert.
+        digits = match.group(1)
+        days = int(digits) if len(digits) <= len(str(MAX_WINDOW_DAYS)) else MAX_WINDOW_DAYS + 1
+    if days > MAX_WINDOW_DAYS:
+        raise InputError(f"invalid window {value!r}: at most {MAX_WINDOW_DAYS} days")
+    return days
 
 
 @dataclass(frozen=True)
@@ -204,7 +218,7 @@ def run_nightly(
     embedder: Embedder | str | None = None,
     scorer: ContradictionScorer | str | None = None,
     by: By | str = By.SPEAKER,
-    threshold: float = THRESHOLD,
+    threshold: float | None = None,
     top_k: int = TOP_K,
     min_similarity: float = MIN_SIMILARITY,
     min_topic: float = MIN_TOPIC,
@@ -230,11 +244,16 @@ def run_nightly(
     day = parse_date(date)
     if window_days < 1:
         raise InputError(f"invalid window {window_days!r}: expected at least 1 day")
+    if window_days > MAX_WINDOW_DAYS:
+        raise InputError(f"invalid window {window_days!r}: at most {MAX_WINDOW_DAYS} days")
     documents = _documents(inputs)
     runner = engine if isinstance(engine, Engine) else get_engine(engine)
+    the_scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
+    if threshold is None:  # the calibrated score's own flag level, where it applies
+        threshold = default_threshold(the_scorer)
     settings = _Settings(
         embedder=get_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder,
-        scorer=get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer,
+        scorer=the_scorer,
         engine=runner,
         out=Path(out) if out else user_dir() / "reports",
         by=By(by).value, window_days=window_days, threshold=threshold, top_k=top_k,
@@ -246,7 +265,7 @@ def run_nightly(
     try:
         return _run_dates(path, settings, day, documents)
     except sqlite3.Error as e:  # e.g. locked past the timeout by another writer
-        raise StoreError(f"{path}: database error ({e})") from e
+        raise StoreError(f"{path}: database error ({' '.join(str(e).split())})") from e
     finally:
         if runner is not engine:  # made here from a name: ours to close
             runner.close()
@@ -299,7 +318,9 @@ class _Night:
     def __init__(self, store: Store, path: Path, s: _Settings, day: Date) -> None:
         self.store, self.path, self.s = store, path, s
         self.day = day.isoformat()
-        self.since = (day - timedelta(days=s.window_days - 1)).isoformat()
+        # A window reaching back past year 1 starts there (date arithmetic would overflow).
+        back = min(s.window_days - 1, day.toordinal() - 1)
+        self.since = (day - timedelta(days=back)).isoformat()
         self.counts: dict[str, int] = {}
 
     def run(self, documents: Sequence[Document]) -> NightlyResult:
@@ -453,15 +474,21 @@ class _Night:
             progress_bar(len(todo), "scoring pairs", enabled=self.s.progress) as update,
         ):
             start = 0
-            # The engine runs the model; the typed checks run here, in score_texts.
+            # The engine runs the model, each pair both ways round (interleaved, so every
+            # chunk holds whole pairs); the typed checks and the combiner run here.
+            both_ways = [
+                t for _, (i, j) in todo
+                for t in ((claims[i].text, claims[j].text), (claims[j].text, claims[i].text))
+            ]  # fmt: skip
             for probabilities in self.s.engine.score_chunks(
-                [(claims[i].text, claims[j].text) for _, (i, j) in todo], self.s.scorer,
-                chunk=CHUNK, progress=update,
+                both_ways, self.s.scorer, chunk=2 * CHUNK,
+                progress=None if update is None else (lambda n: update((n + 1) // 2)),
             ):  # fmt: skip
-                chunk, start = todo[start : start + len(probabilities)], start + len(probabilities)
+                size = len(probabilities) // 2
+                chunk, start = todo[start : start + size], start + size
                 found = score_texts(
                     [(claims[i].text, claims[j].text) for _, (i, j) in chunk],
-                    scorer=Precomputed(name, probabilities),
+                    scorer=Precomputed(name, np.vstack([probabilities[0::2], probabilities[1::2]])),
                     speakers=[(claims[i].speaker, claims[j].speaker) for _, (i, j) in chunk],
                     threshold=threshold,
                 )

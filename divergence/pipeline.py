@@ -24,7 +24,7 @@ from divergence.pairing import (
 from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.report import Report, build_report
-from divergence.scoring import THRESHOLD, ContradictionScorer, get_scorer, score_texts
+from divergence.scoring import ContradictionScorer, default_threshold, get_scorer, score_texts
 from divergence.stories import StoryMode, find_stories, single_story
 
 log = logging.getLogger("divergence")
@@ -63,7 +63,7 @@ def compare(
     top_k: int = TOP_K,
     min_similarity: float = MIN_SIMILARITY,
     min_topic: float = MIN_TOPIC,
-    threshold: float = THRESHOLD,
+    threshold: float | None = None,
     min_checkworthiness: float = MIN_CHECKWORTHINESS,
     progress: bool = False,
     timer: StageTimer | None = None,
@@ -100,6 +100,8 @@ def compare(
         scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
         embedder.load()  # now, so the split of time is honest
         scorer.load()
+    if threshold is None:  # the calibrated score's own flag level, where it applies
+        threshold = default_threshold(scorer)
     with timer.stage("find stories"):
         grouped = find_stories(docs, embedder=embedder) if mode is StoryMode.AUTO else []
         grouped = grouped or [single_story(docs)]

@@ -40,8 +40,24 @@ SHIPPED_SCORERS = {
     Backend.ONNX_INT8: "divergence-nli-int8",
 }
 ENV_SCORER = "DIVERGENCE_SCORER"
-#: A pair is flagged when its divergence score reaches this.
+#: A pair is flagged when its divergence score reaches this, where the score is not the
+#: calibrated combiner's (another scorer's probabilities, or no combiner installed).
 THRESHOLD = 0.5
+#: The flag level on the calibrated score (a probability that a person would call the pair a
+#: real disagreement), unless the combiner's card names its own: at one chance in four a
+#: pair is worth a fact-checker's look; findings are ranked by the score either way.
+CALIBRATED_THRESHOLD = 0.25
+
+
+def default_threshold(scorer: ContradictionScorer) -> float:
+    """The flag level for ``scorer``: the shipped combiner's when it weighs this scorer's
+    probabilities, else :data:`THRESHOLD`."""
+    from divergence.combine import load_combiner
+
+    combiner = load_combiner()
+    if combiner is not None and combiner.applies_to(scorer.name):
+        return float(combiner.card.get("threshold", CALIBRATED_THRESHOLD))
+    return THRESHOLD
 
 
 class ContradictionScorer(ABC):
@@ -251,12 +267,15 @@ def score_texts(
     ``combiner=False`` (or where no combiner is installed) for the older rule: the stronger
     of p(contradiction) and the typed findings' combined strength. ``kind`` names the
     strongest finding, or ``contradiction`` when only the model saw one. A pair at or
-    above ``threshold`` is labelled contradiction, never entailment.
+    above ``threshold`` (default: :func:`default_threshold`) is labelled contradiction,
+    never entailment.
 
     The scorer is asked for ``2 * len(pairs)`` rows: the pairs, then each pair reversed.
     """
     from divergence.combine import load_combiner
 
+    if threshold is None:
+        threshold = default_threshold(scorer)
     model = load_combiner() if combiner is True else (combiner or None)
     if combiner is True and model is not None and not model.applies_to(scorer.name):
         model = None  # its weights mean nothing for another scorer's probabilities

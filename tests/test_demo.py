@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 import divergence
 from divergence.cli import cli
+from divergence.scoring import CALIBRATED_THRESHOLD
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +43,7 @@ def check_demo_pair(pair: dict[str, Any]) -> None:
     assert pair["label"] == "contradiction"
     assert pair["kind"] == "certainty"
     assert pair["flagged"] is True
-    assert pair["divergence"] >= 0.5
+    assert pair["divergence"] >= CALIBRATED_THRESHOLD  # the calibrated score's flag level
     assert "significant progress" in pair["evidence_a"].split("; ")
     assert "significant gaps still exist" in pair["evidence_b"].split("; ")
     assert "significant progress" in pair["claim_a"]
@@ -59,6 +60,9 @@ def test_demo_flags_progress_against_gaps(examples_dir: Path, example: str) -> N
     assert {EGYPT, ISRAEL} <= set(document["sources"])
     assert all(p["flagged"] for p in document["pairs"])
     check_demo_pair(the_demo_pair(document["pairs"]))
+    # The real disagreement comes first, and is the first finding.
+    assert {document["pairs"][0]["source_a"], document["pairs"][0]["source_b"]} == {EGYPT, ISRAEL}
+    assert "significant progress" in document["findings"][0]["claim"]
     # the speakers are found inside the text: in the single article they share one outlet
     pair = next(p for p in document["pairs"] if {p["source_a"], p["source_b"]} == {EGYPT, ISRAEL})
     if example.endswith(".txt"):

@@ -24,7 +24,7 @@ from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
 from divergence.pipeline import By, compare
 from divergence.profiling import StageTimer
 from divergence.render import emit, render
-from divergence.scoring import THRESHOLD
+from divergence.scoring import CALIBRATED_THRESHOLD, THRESHOLD
 
 
 @cli.command()
@@ -43,10 +43,10 @@ from divergence.scoring import THRESHOLD
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
-    default=THRESHOLD,
-    show_default=True,
+    default=None,
     envvar="DIVERGENCE_THRESHOLD",
-    help="Flag pairs whose divergence reaches this.",
+    help=f"Flag pairs whose divergence reaches this [default: {CALIBRATED_THRESHOLD} on the "
+    f"calibrated score of the shipped model, {THRESHOLD} for other scorers].",
 )
 @click.option(
     "--top-k",
@@ -85,7 +85,7 @@ def diff(
     scorer: str | None,
     by: str,
     stories: str,
-    threshold: float,
+    threshold: float | None,
     top_k: int,
     min_similarity: float,
     min_topic: float,

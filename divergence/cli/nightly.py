@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,12 +19,22 @@ from divergence.cli.options import (
 from divergence.documents import load_documents
 from divergence.engine import ENGINES, get_engine
 from divergence.errors import InputError
-from divergence.nightly import WINDOW_DAYS, parse_date, parse_window, run_nightly
+from divergence.nightly import (
+    MAX_WINDOW_DAYS,
+    WINDOW_DAYS,
+    parse_date,
+    parse_window,
+    run_nightly,
+)
+from divergence.output import check_not_input, emit
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
 from divergence.pipeline import By
 from divergence.profiling import StageTimer
-from divergence.scoring import THRESHOLD
-from divergence.store import ENV_DB
+from divergence.scoring import CALIBRATED_THRESHOLD, THRESHOLD
+from divergence.store import ENV_DB, user_dir
+
+#: What each night writes to OUT/DATE/: never one of the inputs.
+OUTPUT_FILES = ("findings.parquet", "findings.csv", "summary.json", "report.html")
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -36,6 +48,8 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> int:
     try:
         return parse_window(value)
     except InputError:
+        if re.fullmatch(r"\s*[1-9]\d*d\s*", value):
+            raise click.BadParameter(f"{value!r} is more than {MAX_WINDOW_DAYS} days") from None
         raise click.BadParameter(f"{value!r} is not a number of days such as 7d") from None
 
 
@@ -54,8 +68,10 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @model_options
 @click.option("--by", type=click.Choice([b.value for b in By]), default=By.SPEAKER.value,
               show_default=True, help="Compare the speakers quoted, or the outlets printing them.")  # fmt: skip
-@click.option("--threshold", type=click.FloatRange(0, 1), default=THRESHOLD, show_default=True,
-              envvar="DIVERGENCE_THRESHOLD", help="Flag pairs whose divergence reaches this.")  # fmt: skip
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              envvar="DIVERGENCE_THRESHOLD",
+              help=f"Flag pairs whose divergence reaches this [default: {CALIBRATED_THRESHOLD} on "
+                   f"the calibrated score of the shipped model, {THRESHOLD} for other scorers].")  # fmt: skip
 @click.option("--top-k", type=click.IntRange(min=1), default=TOP_K, show_default=True,
               help="Partners kept per claim and per other source.")  # fmt: skip
 @click.option("--min-similarity", type=click.FloatRange(-1, 1), default=MIN_SIMILARITY,
@@ -82,7 +98,7 @@ def nightly_command(
     embedder: str | None,
     scorer: str | None,
     by: str,
-    threshold: float,
+    threshold: float | None,
     top_k: int,
     min_similarity: float,
     min_topic: float,
@@ -105,6 +121,9 @@ def nightly_command(
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
+    night = Path(out) if out else user_dir() / "reports"
+    for name in OUTPUT_FILES:  # before any work: tonight's files must not replace an input
+        check_not_input(night / parse_date(date).isoformat() / name, inputs)
     runner = get_engine(engine, address=address)  # before reading: a missing Ray fails fast
     timer = StageTimer()
     with timer.stage("read inputs"):
@@ -118,7 +137,7 @@ def nightly_command(
             min_similarity=min_similarity, min_topic=min_topic, progress=progress_enabled(),
             engine=runner, timer=timer,
         )  # fmt: skip
-    click.echo(result.summary_line())
+    emit(result.summary_line() + "\n", None, sys.stdout)  # a closed or full stdout: one line
     if profile:
         c = result.counts
         click.echo(timer.table(), err=True)
