@@ -115,10 +115,10 @@ def _fmt(value: int, match: re.Match[str]) -> str:
     return f"{value:,}" if "," in match.group(1) or value >= 10_000 else str(value)
 
 
-def _round(value: int) -> int:
+def _round(number: float) -> int:
     """The round number a reporter would write ("nearly 2,000" for 1,962)."""
-    value = int(value)
-    step = 10 ** max(1, len(str(value)) - 1)
+    value = int(number)
+    step: int = 10 ** max(1, len(str(value)) - 1)
     if value / step < 2:  # 1,962 -> 2,000 rather than 1,000; 64 -> 60
         step //= 2 if step >= 10 else 1
     return max(step, round(value / step) * step)

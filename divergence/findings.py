@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -54,11 +55,11 @@ def group_findings(pairs: pd.DataFrame, claims: pd.DataFrame) -> list[Disagreeme
     members: dict[str, list[int]] = defaultdict(list)
     for row, group in enumerate(claims["group"]):
         members[group].append(row)
-    rows = list(flagged.itertuples(index=False))
+    rows: list[Any] = list(flagged.itertuples(index=False))
     sides = [(group_of.get(r.claim_id_a, r.claim_id_a), group_of.get(r.claim_id_b, r.claim_id_b))
              for r in rows]  # fmt: skip
     contested = Counter(g for pair in sides for g in set(pair))
-    best = defaultdict(float)
+    best: dict[str, float] = defaultdict(float)
     for r, (ga, gb) in zip(rows, sides, strict=True):
         best[ga] = max(best[ga], float(r.divergence))
         best[gb] = max(best[gb], float(r.divergence))
@@ -66,14 +67,15 @@ def group_findings(pairs: pd.DataFrame, claims: pd.DataFrame) -> list[Disagreeme
     def priority(group: str) -> tuple[int, float, str]:
         return (-contested[group], -best[group], group)
 
-    by_anchor: dict[tuple[object, str], list[int]] = defaultdict(list)
+    by_anchor: dict[tuple[Any, str], list[int]] = defaultdict(list)
     for i, (ga, gb) in enumerate(sides):
         anchor = min((ga, gb), key=priority)
         by_anchor[rows[i].story, anchor].append(i)
 
     def witnesses(group: str) -> tuple[str, ...]:
-        names = claims.iloc[members[group]]["source"] if group in members else []
-        return tuple(sorted(set(names)))
+        if group not in members:
+            return ()
+        return tuple(sorted({str(n) for n in claims.iloc[members[group]]["source"]}))
 
     text_of = dict(zip(claims["id"], claims["text"], strict=True))
     made = []

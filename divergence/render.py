@@ -237,6 +237,7 @@ def _findings_table(report: Report, color: bool) -> str:
                              ("kind", {}), ("claim", {"ratio": 1}), ("printed by", {}),
                              ("against", {"ratio": 1}), ("printed by ", {})]:  # fmt: skip
             table.add_column(name, overflow="fold", **kwargs)  # type: ignore[arg-type]
+        row: Any
         for row in rows.itertuples(index=False):
             counter = "\n".join(f"• {c}" for c in row.counter_claims)
             sides = [e for e in str(row.evidence or "").split(" | ") if e]
@@ -325,6 +326,7 @@ def _findings_html(report: Report) -> str:
     for _, rows in findings.groupby(findings["story"].fillna(""), sort=False):
         label = rows["story_label"].iloc[0]
         items = []
+        row: Any
         for row in rows.itertuples(index=False):
             against = "".join(f"<li>{esc(c)}</li>" for c in row.counter_claims)
             items.append(
