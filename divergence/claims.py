@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -9,11 +10,15 @@ from dataclasses import dataclass, replace
 from divergence.attribution import (
     REPORTING_VERBS,
     canonical_speakers,
-    is_pronoun_subject,
+    pronoun_subject,
+    speaker_kind,
     split_clauses,
 )
-from divergence.documents import Document
+from divergence.documents import MAX_DOCUMENT_CHARS, Document
+from divergence.sanitize import clean_text
 from divergence.sentences import split_sentences
+
+log = logging.getLogger("divergence")
 
 MIN_WORDS = 4
 MAX_WORDS = 120
@@ -22,13 +27,25 @@ MIN_CHECKWORTHINESS = 0.3
 #: A pronoun ("he said") resolves to the document's last speaker this many sentences back.
 PRONOUN_REACH = 3
 
+# "GAZA: ", "CAIRO (Reuters) - ", "WASHINGTON, April 8 (Reuters) - ", "OTTAWA — ": a place in
+# capitals, an optional date and agency, then a colon or dash. Every repetition is bounded
+# and each starts with a character the one before cannot match, so matching is linear.
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'’-]{1,40}(?:\s*\([^)]{1,40}\))?\s*[:—–]\s+|^[A-Z][A-Z .'’-]{1,40},\s+[A-Z][a-z]+\s*[:—–]\s+"
+    r"^[A-Z][A-Z.'’]{1,20}(?:[ -][A-Z][A-Z.'’]{0,20}){0,3}"
+    r"(?:,[ ]{1,3}[A-Z][a-z]{2,8}\.?(?:[ ]{1,3}\d{1,2})?)?"
+    r"(?:[ ]{1,3}\([^()\n]{1,40}\))?[ ]{0,3}(?::|[ ][-—–]|[—–])[ ]{1,3}"
 )
-_DATE_ONLY = re.compile(
-    r"^[\W\d]*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?(?:[a-z]{3,9}\.?\s+)?\d{1,2}(?:st|nd|rd|th)?,?\s*(?:[a-z]{3,9}\.?,?\s*)?\d{0,4}[\W\d]*(?:updated.*)?$",
-    re.IGNORECASE,
-)
+#: Words a date line is made of; a line of only these (and numbers) is not a claim.
+_DATE_WORDS = frozenset({
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar",
+    "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december", "st", "nd", "rd", "th", "am", "pm", "gmt", "utc", "est", "edt",
+    "bst", "cet", "cest", "pst", "pdt", "et", "at", "of", "on", "published", "posted", "last",
+    "modified",
+})  # fmt: skip
+_WORD_OR_NUMBER = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
 _BOILERPLATE = re.compile(
     r"\b(?:subscribe|sign up|newsletter|cookies?|all rights reserved|copyright|click here|"
     r"read more|follow us|advertisement|share this|terms of use|privacy policy|getty images|"
@@ -85,7 +102,7 @@ def checkworthiness(text: str, *, clause: bool = False) -> float:
     if len(words) < MIN_WORDS or len(words) > MAX_WORDS:
         return 0.0
     stripped = text.rstrip("”\"’')] ")
-    if stripped.endswith("?") or _BOILERPLATE.search(text) or _DATE_ONLY.match(text.strip()):
+    if stripped.endswith("?") or _BOILERPLATE.search(text) or _is_date_only(text):
         return 0.0
     if not clause and not stripped.endswith((".", "!", ":", ";")) and len(words) <= 15:
         return 0.0  # a headline, caption or list item rather than a sentence
@@ -97,40 +114,68 @@ def checkworthiness(text: str, *, clause: bool = False) -> float:
     return round(min(score, 1.0), 3)
 
 
+def _is_date_only(text: str) -> bool:
+    """ "Monday, April 8, 2024", "8 April 2024, 10:32", "Apr 8, 2024 Updated 10:32 GMT".
+
+    A token scan rather than one regex: the regex this replaces had overlapping digit runs
+    and took about 20 s on a 5,000-character line of four long numbers.
+    """
+    if len(text) > 120:
+        return False  # a date line is short; this also bounds the scan
+    head, _, _ = text.lower().partition("updated")
+    words = _WORD_OR_NUMBER.findall(head)
+    if not any(w.isdigit() for w in words):
+        return False
+    return all(w.isdigit() or w in _DATE_WORDS for w in words)
+
+
 def extract_claims(
-    documents: Iterable[Document], *, min_checkworthiness: float = MIN_CHECKWORTHINESS
+    documents: Iterable[Document],
+    *,
+    min_checkworthiness: float = MIN_CHECKWORTHINESS,
+    max_chars: int = MAX_DOCUMENT_CHARS,
 ) -> list[Claim]:
     """Split documents into sentences and keep the check-worthy ones, with attribution.
 
     A sentence that joins claims by different speakers ("Talks stalled after Egyptian media
     reported progress") is split into one claim per speaker. Speakers named in several
     forms ("Netanyahu", "Prime Minister Benjamin Netanyahu") are merged to the fullest.
+
+    Time grows linearly with the text. Only a document's first ``max_chars`` characters are
+    read (a warning says when more were cut): by default the longest document
+    `load_documents` accepts, so a ``--max-chars`` raised on the command line still holds,
+    while a huge Document made in Python is bounded too. Sentences over ``MAX_WORDS`` words
+    are skipped. Text goes through :func:`divergence.sanitize.clean_text` first; a
+    Document's text already has (it is cleaned when made), so offsets are into ``doc.text``.
     """
     claims: list[Claim] = []
     for doc in documents:
-        claims.extend(_document_claims(doc, min_checkworthiness))
+        claims.extend(_document_claims(doc, min_checkworthiness, max_chars))
     names = canonical_speakers(c.speaker for c in claims if c.speaker)
     return [replace(c, speaker=names[c.speaker]) if c.speaker else c for c in claims]
 
 
-def _document_claims(doc: Document, min_score: float) -> list[Claim]:
+def _document_claims(doc: Document, min_score: float, max_chars: int) -> list[Claim]:
+    text = clean_text(doc.text)
+    if len(text) > max_chars:
+        log.warning("document %s: claims read from its first %d characters (it has %d)",
+                    doc.id, max_chars, len(text))  # fmt: skip
+        text = text[:max_chars]
     claims: list[Claim] = []
-    last_speaker: tuple[int, str] | None = None  # (sentence index, speaker)
-    for index, (s_start, s_end) in enumerate(split_sentences(doc.text)):
-        sentence = doc.text[s_start:s_end]
-        dateline = _DATELINE.match(sentence)
+    recent: list[tuple[int, str]] = []  # (sentence index, speaker), the latest last
+    for index, (s_start, s_end) in enumerate(split_sentences(text)):
+        dateline = _DATELINE.match(text[s_start:s_end])
         offset = s_start + (dateline.end() if dateline else 0)
-        sentence = doc.text[offset:s_end]
+        sentence = text[offset:s_end]
+        if len(sentence.split(maxsplit=MAX_WORDS)) > MAX_WORDS:
+            continue  # never a claim (see checkworthiness), and not worth reading for speakers
         clauses = split_clauses(sentence)
         for c_start, c_end, who in clauses:
-            text = sentence[c_start:c_end]
-            speaker = who.speaker if who else None
-            recent = last_speaker and index - last_speaker[0] <= PRONOUN_REACH
-            if speaker is None and recent and last_speaker and is_pronoun_subject(text):
-                speaker = last_speaker[1]
+            claim_text = sentence[c_start:c_end]
+            speaker = who.speaker if who else _resolve(claim_text, index, recent)
             if speaker is not None:
-                last_speaker = (index, speaker)
-            score = checkworthiness(text, clause=len(clauses) > 1)
+                recent.append((index, speaker))
+            score = checkworthiness(claim_text, clause=len(clauses) > 1)
             if score < min_score:
                 continue
             claims.append(
@@ -139,7 +184,7 @@ def _document_claims(doc: Document, min_score: float) -> list[Claim]:
                     doc_id=doc.id,
                     outlet=doc.source,
                     speaker=speaker,
-                    text=text,
+                    text=claim_text,
                     start=offset + c_start,
                     end=offset + c_end,
                     checkworthiness=score,
@@ -147,3 +192,26 @@ def _document_claims(doc: Document, min_score: float) -> list[Claim]:
                 )
             )
     return claims
+
+
+#: Which speakers a pronoun may stand for, by `speaker_kind`.
+_AGREES = {
+    "he": {"person", "unknown"},
+    "she": {"person", "unknown"},
+    "they": {"group", "org", "unknown"},
+    "it": {"org", "unknown"},
+}
+
+
+def _resolve(text: str, index: int, recent: list[tuple[int, str]]) -> str | None:
+    """The speaker a pronoun subject ("he said") stands for: the latest agreeing one within
+    ``PRONOUN_REACH`` sentences, so "he" skips back past "the ministry" to the minister."""
+    pronoun = pronoun_subject(text)
+    if pronoun is None:
+        return None
+    for seen, speaker in reversed(recent):
+        if index - seen > PRONOUN_REACH:
+            break
+        if speaker_kind(speaker) in _AGREES[pronoun]:
+            return speaker
+    return None
