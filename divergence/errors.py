@@ -6,6 +6,9 @@ from __future__ import annotations
 class DivergenceError(Exception):
     """Base class: a problem with the user's input or setup, reported as one line."""
 
+    def __str__(self) -> str:  # a file name may hold a newline: the message stays one line
+        return super().__str__().replace("\r", "\\r").replace("\n", "\\n")
+
 
 class InputError(DivergenceError):
     """An input file or stream cannot be read as documents or pairs."""
@@ -36,6 +39,14 @@ class StoreError(DivergenceError):
 
 class OutputError(DivergenceError):
     """A report cannot be written in the requested format or place."""
+
+
+class StdoutError(OutputError):
+    """Standard output is closed or full, so the report cannot be written to it."""
+
+
+class BrokenPipe(StdoutError):
+    """The program reading standard output went away (a pager quit early)."""
 
 
 class EngineError(DivergenceError):

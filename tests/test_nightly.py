@@ -32,6 +32,7 @@ from divergence.errors import InputError, StoreError
 from divergence.nightly import (
     FINDING_COLUMNS,
     HISTORY_COLUMNS,
+    MAX_WINDOW_DAYS,
     REPORT_MODULE,
     NightlyResult,
     parse_date,
@@ -467,6 +468,8 @@ def test_cli_profile_splits_the_time_and_a_cached_rerun_loads_no_model(tmp_path:
         ("--window", "7", "Invalid value for '--window': '7' is not a number of days such as 7d"),
         ("--window", "0d", "Invalid value for '--window': '0d' is not a number of days such as 7d"),
         ("--window", "1w", "Invalid value for '--window': '1w' is not a number of days such as 7d"),
+        ("--window", "99999999999999999999d",
+         "Invalid value for '--window': '99999999999999999999d' is more than 3652059 days"),
     ],
 )  # fmt: skip
 def test_cli_bad_date_or_window(tmp_path: Path, option: str, value: str, message: str) -> None:
@@ -604,3 +607,53 @@ def test_a_killed_job_leaves_a_consistent_database(tmp_path: Path, real_embedder
     ]
     assert resumed.counts["new"] == fresh.counts["new"]
     assert resumed.findings["finding_id"].tolist() == fresh.findings["finding_id"].tolist()
+
+
+# ---- bad windows, edge dates and damaged databases ---------------------------------------------
+
+
+def test_the_window_is_bounded() -> None:
+    assert MAX_WINDOW_DAYS == 3652059  # every date a Python date can hold
+    assert parse_window(f"{MAX_WINDOW_DAYS}d") == MAX_WINDOW_DAYS
+    for too_long in ("99999999999999999999d", f"{MAX_WINDOW_DAYS + 1}d", MAX_WINDOW_DAYS + 1):
+        with pytest.raises(InputError) as info:
+            parse_window(too_long)
+        assert str(info.value) == f"invalid window {too_long!r}: at most {MAX_WINDOW_DAYS} days"
+    with pytest.raises(InputError, match="at most"):  # a million digits: refused, not converted
+        parse_window("9" * 1_000_000 + "d")
+    with pytest.raises(InputError, match="at most 3652059 days"):
+        run_nightly([], db=":memory:", date=N1, window_days=MAX_WINDOW_DAYS + 1)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_whole_of_history_on_the_first_and_last_dates(tmp_path: Path, day: str) -> None:
+    result = run_nightly(night(N1), db=tmp_path / "news.db", out=tmp_path / "out", date=day,
+                         window_days=MAX_WINDOW_DAYS, scorer="checks")  # fmt: skip
+    assert result.date == day
+    assert result.counts["documents_read"] == 4
+    assert (tmp_path / "out" / day / "summary.json").is_file()
+
+
+def test_cli_a_damaged_database_is_one_line(tmp_path: Path) -> None:
+    assert invoke(nightly_args(tmp_path, N1)).exit_code == 1
+    db = tmp_path / "news.db"
+    sql(db, "UPDATE pairs SET findings = 'not json' WHERE rowid = 1")
+    again = invoke(nightly_args(tmp_path, N1))  # the same date: every score from the cache
+    assert (again.exit_code, again.stdout) == (2, "")
+    assert again.stderr == (
+        f"Error: {db}: corrupt pairs row 1: findings are not JSON; restore the database from a "
+        "backup\n"
+    )
+    sql(db, "DROP TABLE pairs")
+    gone = invoke(nightly_args(tmp_path, N2))
+    assert gone.stderr == f"Error: {db}: corrupt database: table pairs is missing\n"
+    assert gone.exit_code == 2
+
+
+def test_cli_a_corrupt_file_is_refused_before_it_is_used(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    db.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)
+    result = invoke(nightly_args(tmp_path, N1))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {db}: ") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -17,6 +18,8 @@ from divergence.scoring import Score
 from divergence.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    FindingDay,
+    FindingRecord,
     ScoredPair,
     Store,
     StoredClaim,
@@ -261,3 +264,238 @@ def test_documents_and_claims(tmp_path: Path) -> None:
         assert store.documents()["claims"].tolist() == [1]
         with pytest.raises(sqlite3.IntegrityError):  # the hash is the document's identity
             store.add_documents([doc], [])
+
+
+# ---- a damaged database is refused with one line --------------------------------------------
+
+DAY = "2024-04-08"
+
+
+def filled(path: Path) -> Path:
+    """A store with one of everything: two claims, a vector, a score, a finding, a run."""
+    doc = a_document("Forty people were killed. Thirty-three people died.")
+    claims = [
+        StoredClaim(
+            f"{doc.hash}#{n}",
+            doc.hash,
+            n,
+            Claim(f"a1#{n}", "a1", "Outlet A", "officials", text, start, end, 0.9),
+            text_hash(text),
+            DAY,
+            DAY,
+        )
+        for n, (text, start, end) in enumerate(
+            [("Forty people were killed.", 0, 25), ("Thirty-three people died.", 26, 51)], 1
+        )
+    ]
+    finding = Finding(Kind.NUMERIC, 0.7, (Span(0, 5, "Forty"),), (Span(0, 12, "Thirty-three"),), "")
+    score = Score(0.1, 0.2, 0.7, "contradiction", 0.7, "numeric", (finding,))
+    fid = finding_id(claims[0].text_hash, claims[1].text_hash)
+    record = FindingRecord(fid, claims[0].key, claims[1].key, "officials", "officials", "topic",
+                           0.8, 0.5, DAY, DAY, None, None)  # fmt: skip
+    with Store(path) as store:
+        store.add_documents([doc], claims)
+        store.add_vectors("m", [(claims[0].text_hash, np.ones(3, dtype=np.float32))])
+        store.add_scores([ScoredPair("k", "checks", 0.5, "ha", "hb", score, DAY)])
+        store.record_findings(DAY, [(record, "numeric", 0.7)],
+                              [FindingDay(fid, DAY, "new", "numeric", 0.7)])  # fmt: skip
+        run = store.start_run(DAY, {}, {})
+        store.finish_run(run, {"new": 1})
+    return path
+
+
+def damaged(path: Path, *statements: str) -> Path:
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")  # as a careless tool would
+        for statement in statements:
+            conn.execute(statement)
+    return path
+
+
+def read_all(store: Store) -> None:
+    """Every reader the nightly job uses, over every row."""
+    claims = store.window_claims("9999-12-31", "0001-01-01")
+    store.claims_by_key([c.key for c in claims])
+    store.vectors("m", [r[0] for r in store.conn.execute("SELECT text_hash FROM embeddings")])
+    store.scores(["k"])
+    store.finding_records(
+        "9999-12-31", ids=[r[0] for r in store.conn.execute("SELECT id FROM findings")]
+    )
+    store.history()
+    store.last_run_date()
+
+
+def test_a_sound_store_reads_back_everything(tmp_path: Path) -> None:
+    with Store(filled(tmp_path / "ok.db")) as store:
+        read_all(store)
+        assert store.history()["new"].tolist() == [1]
+
+
+FIX = "; restore the database from a backup"
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        # wrong types and forms: refused when the file is opened, naming table, row and column
+        ("UPDATE claims SET speaker = x'00ff'", "corrupt claims row 1: speaker is a blob, expected text"),
+        ("UPDATE claims SET text = x'3432'", "corrupt claims row 1: text is a blob, expected text"),
+        ("UPDATE claims SET start = 'x'", "corrupt claims row 1: start is text, expected an integer"),
+        ("UPDATE documents SET window_date = 'someday'",
+         "corrupt documents row 1: window_date 'someday' is not a YYYY-MM-DD date"),
+        ("UPDATE runs SET date = 20240408",  # stored as text '20240408'
+         "corrupt runs row 1: date '20240408' is not a YYYY-MM-DD date"),
+        ("UPDATE runs SET date = x'00'", "corrupt runs row 1: date is a blob, expected text"),
+        # past the CHECK constraints: integrity_check may see these first, or the type check
+        ("UPDATE runs SET status = 'paused'",
+         "corrupt runs row 1: status 'paused' is not one of running, done, failed"),
+        ("UPDATE finding_days SET status = 'maybe'",
+         "corrupt finding_days row '{fid}', '2024-04-08': status 'maybe' is not one of new, "
+         "persisting, resolved"),
+        ("UPDATE pairs SET p_neutral = 'high'",
+         "corrupt pairs row 1: p_neutral is text, expected a real number"),
+        ("UPDATE embeddings SET vector = 'text'",
+         "corrupt embeddings row 'm', {th}: vector is text, expected a blob"),
+    ],
+)  # fmt: skip
+def test_values_of_the_wrong_type_are_refused_on_open(
+    tmp_path: Path, statement: str, message: str
+) -> None:
+    path = filled(tmp_path / "news.db")
+    with Store(path) as store:
+        fid = store.conn.execute("SELECT id FROM findings").fetchone()[0]
+    damaged(path, statement)
+    th = reprlib.repr(text_hash("Forty people were killed."))
+    for readonly in (False, True):
+        with pytest.raises(StoreError) as info:
+            Store(path, readonly=readonly)
+        table = statement.split()[1]
+        assert str(info.value) in (
+            f"{path}: {message.format(th=th, fid=fid)}{FIX}",
+            f"{path}: the database fails its integrity check (CHECK constraint failed in "
+            f"{table}); restore it from a backup",
+        )
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        # the right types, wrong contents: refused when read
+        ("UPDATE pairs SET findings = 'not json'", "corrupt pairs row 1: findings are not JSON"),
+        ("UPDATE pairs SET findings = '{}'", "corrupt pairs row 1: findings are not a JSON list"),
+        ("""UPDATE pairs SET findings = '[{"kind": "weird", "strength": 1, "note": "",
+            "spans_a": [], "spans_b": []}]'""",
+         "corrupt pairs row 1: findings name an unknown kind 'weird'"),
+        ("""UPDATE pairs SET findings = '[{"kind": "numeric", "strength": 1, "note": "",
+            "spans_a": [[0, 5]], "spans_b": []}]'""",
+         "corrupt pairs row 1: findings hold a span that is not [start, end, text]"),
+        ("UPDATE pairs SET findings = '" + "[" * 5000 + "'", "corrupt pairs row 1: findings are not JSON"),
+        ("UPDATE pairs SET kind = 'weird'",
+         "corrupt pairs row 1: kind 'weird' is not one of attribution, certainty, contradiction, "
+         "date, edit, negation, numeric"),
+        ("UPDATE pairs SET label = 'maybe'",
+         "corrupt pairs row 1: label 'maybe' is not one of contradiction, entailment, neutral"),
+        ("UPDATE embeddings SET vector = x'0000'",
+         "corrupt embeddings row for model 'm' and text {th}: vector has 2 bytes; "
+         "3 dimensions need 12"),
+        ("UPDATE claims SET start = 999 WHERE seq = 1",
+         "corrupt claims row 1: offsets 999..25 are not a span"),
+        ("UPDATE finding_days SET date = '2024-02-30'",
+         "corrupt finding_days row for finding '{fid}' on '2024-02-30': "
+         "date '2024-02-30' is not a YYYY-MM-DD date"),
+        ("UPDATE runs SET counts = '{'", "corrupt runs row 1: counts are not JSON"),
+        ("UPDATE runs SET counts = '[1]'", "corrupt runs row 1: counts are not a JSON object"),
+        ("DELETE FROM claims WHERE seq = 1",
+         "corrupt findings row 1: claim_a {key} is not stored"),
+    ],
+)  # fmt: skip
+def test_wrong_contents_are_refused_when_read(tmp_path: Path, statement: str, message: str) -> None:
+    path = filled(tmp_path / "news.db")
+    with Store(path) as store:
+        key = store.conn.execute("SELECT claim_a FROM findings").fetchone()[0]
+        fid = store.conn.execute("SELECT id FROM findings").fetchone()[0]
+    damaged(path, statement)
+    with Store(path) as store, pytest.raises(StoreError) as info:
+        read_all(store)
+    th = reprlib.repr(text_hash("Forty people were killed."))
+    expected = message.format(key=reprlib.repr(key), fid=fid, th=th)
+    assert str(info.value) == f"{path}: {expected}{FIX}"
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("DROP TABLE pairs", "corrupt database: table pairs is missing"),
+        ("ALTER TABLE findings DROP COLUMN overlap",
+         "corrupt database: table findings has columns id, claim_a, claim_b, source_a, source_b, "
+         "topic, similarity, kind, divergence, first_seen, last_seen, status, resolved_on, "
+         "resolved_by; expected id, claim_a, claim_b, source_a, source_b, topic, similarity, "
+         "overlap, kind, divergence, first_seen, last_seen, status, resolved_on, resolved_by"),
+        ("ALTER TABLE embeddings RENAME TO vectors", "corrupt database: table embeddings is missing"),
+    ],
+)  # fmt: skip
+def test_missing_tables_and_columns(tmp_path: Path, statement: str, message: str) -> None:
+    path = damaged(filled(tmp_path / "news.db"), statement)
+    with pytest.raises(StoreError) as info:
+        Store(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_a_query_that_fails_is_one_line(tmp_path: Path) -> None:
+    with Store(tmp_path / "q.db") as store, pytest.raises(StoreError) as info:
+        store.query("SELECT * FROM nowhere")
+    assert str(info.value) == f"{tmp_path / 'q.db'}: cannot read: no such table: nowhere"
+
+
+def flip_in_index(path: Path) -> None:
+    """Change one date inside an index page: the b-tree stays well formed, so quick_check
+    passes, but the index no longer matches its table (a query by date would miss the row)."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'documents_window'"
+        ).fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+    data = bytearray(path.read_bytes())
+    page = data[(root - 1) * size : root * size]
+    at = (root - 1) * size + page.rfind(DAY.encode()) + len(DAY) - 1
+    data[at] = ord("9")  # 2024-04-08 -> 2024-04-09
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_file_is_refused(tmp_path: Path) -> None:
+    path = filled(tmp_path / "news.db")
+    flip_in_index(path)
+    assert sql(path, "PRAGMA quick_check") == [("ok",)]  # why integrity_check is used
+    for readonly in (False, True):
+        with pytest.raises(StoreError) as info:
+            Store(path, readonly=readonly)
+        message = str(info.value)
+        assert message.startswith(f"{path}: the database fails its integrity check (")
+        assert message.endswith("); restore it from a backup") and "\n" not in message
+
+
+def test_bit_flipped_copies_are_refused_or_read_soundly(tmp_path: Path) -> None:
+    """Every copy with one bit flipped either fails with a StoreError or passes
+    integrity_check; none is used damaged, none raises anything else."""
+    path = filled(tmp_path / "news.db")
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = path.read_bytes()
+    rng = np.random.default_rng(7)
+    refused = 0
+    for n in range(40):
+        copy = tmp_path / f"copy{n}.db"
+        flipped = bytearray(data)
+        at = int(rng.integers(100, len(flipped)))
+        flipped[at] ^= 1 << int(rng.integers(8))
+        copy.write_bytes(bytes(flipped))
+        try:
+            with Store(copy, readonly=True) as store:
+                read_all(store)
+        except StoreError as e:
+            refused += 1
+            assert "\n" not in str(e)
+            continue
+        assert sql(copy, "PRAGMA integrity_check") == [("ok",)]
+    assert refused  # some flips land where they matter

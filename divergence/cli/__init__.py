@@ -1,13 +1,28 @@
-"""The ``divergence`` command line: a thin layer over the library."""
+"""The ``divergence`` command line: a thin layer over the library.
+
+Every error a user can cause is one line on stderr, ``Error: ...``, and exit status 2:
+library errors, and click's usage errors too (a bad option value, a missing argument, an
+unknown option or command), without click's usage block; ``-h`` shows that. One exception:
+when the program reading standard output goes away (``divergence diff ... | head``), the
+command exits with status 2 and says nothing, as Unix tools do when their reader quits.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import sys
 from typing import Any
 
 import click
 
 from divergence import __version__
-from divergence.errors import DivergenceError
+from divergence.errors import BrokenPipe, DivergenceError, StdoutError
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: a newline in a file name must not start a second one."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class CLIError(click.ClickException):
@@ -15,13 +30,64 @@ class CLIError(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
+def _usage_error(e: click.UsageError) -> CLIError:
+    return CLIError(e.format_message())
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so that the interpreter's last flush of what
+    could not be written raises no second error at exit. A no-op without a real stdout."""
+    try:
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (AttributeError, OSError, ValueError):
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
 
 class DivergenceGroup(click.Group):
-    """Turns library errors into one-line CLI errors at the boundary, nowhere else."""
+    """Turns library and usage errors into one-line CLI errors at the boundary, nowhere else."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # ``divergence`` alone: the help, as click shows it
+        except click.UsageError as e:  # an option of the group itself
+            raise _usage_error(e) from e
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as e:  # parsing a command's arguments, or raised by it
+            raise _usage_error(e) from e
+        except CLIError:
+            raise
+        except click.ClickException as e:  # e.g. click.FileError, whose exit status is 1
+            raise CLIError(e.format_message()) from e
+        except BrokenPipe:
+            _silence_stdout()
+            ctx.exit(2)
+        except StdoutError as e:
+            _silence_stdout()
+            raise CLIError(str(e)) from e
         except DivergenceError as e:
             raise CLIError(str(e)) from e
 
@@ -41,6 +107,41 @@ def cli() -> None:
     """
 
 
-from divergence.cli import claims, diff, evaluate, nightly, score_pairs, train  # noqa: E402  (commands register on import)
+from divergence.cli import claims, combiner, diff, evaluate, nightly, score_pairs, train  # noqa: E402  (commands register on import)
 
-__all__ = ["CLIError", "claims", "cli", "diff", "evaluate", "nightly", "score_pairs", "train"]
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that refuses NaN, which passes every range comparison (``--threshold nan``
+    would otherwise flag nothing without a word)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if isinstance(number, float) and math.isnan(number):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+
+def _refuse_nan(command: click.Command) -> None:
+    """Every float option of every command refuses NaN, in one place at the boundary."""
+    for param in command.params:
+        kind = param.type
+        if isinstance(kind, click.FloatRange) and not isinstance(kind, FiniteFloatRange):
+            param.type = FiniteFloatRange(kind.min, kind.max, min_open=kind.min_open,
+                                          max_open=kind.max_open, clamp=kind.clamp)  # fmt: skip
+    for sub in getattr(command, "commands", {}).values():
+        _refuse_nan(sub)
+
+
+_refuse_nan(cli)
+
+__all__ = [
+    "CLIError",
+    "claims",
+    "cli",
+    "combiner",
+    "diff",
+    "evaluate",
+    "nightly",
+    "score_pairs",
+    "train",
+]

@@ -52,4 +52,4 @@ def claims_command(
     if fmt in ("table", "markdown"):
         frame = frame[COLUMNS]
     emit(render_frame(frame, fmt, title=f"{len(found)} claims"), output,
-         sys.stdout)  # fmt: skip
+         sys.stdout, inputs=inputs)  # fmt: skip

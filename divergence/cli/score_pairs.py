@@ -99,4 +99,4 @@ def score_pairs_command(
             "label": score.label, "divergence": score.divergence, "kind": score.kind,
         }  # fmt: skip
         lines.append(json.dumps(out, ensure_ascii=False) + "\n")
-    emit("".join(lines), output, sys.stdout)
+    emit("".join(lines), output, sys.stdout, inputs=[] if name == "<stdin>" else [name])
