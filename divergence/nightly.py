@@ -59,6 +59,7 @@ from divergence.scoring import (
     Score,
     default_threshold,
     get_scorer,
+    reads_both_ways,
     score_texts,
 )
 from divergence.store import (
@@ -476,19 +477,23 @@ class _Night:
             start = 0
             # The engine runs the model, each pair both ways round (interleaved, so every
             # chunk holds whole pairs); the typed checks and the combiner run here.
-            both_ways = [
+            ways = 2 if reads_both_ways(name) else 1
+            texts = [
                 t for _, (i, j) in todo
-                for t in ((claims[i].text, claims[j].text), (claims[j].text, claims[i].text))
+                for t in ((claims[i].text, claims[j].text), (claims[j].text, claims[i].text))[:ways]
             ]  # fmt: skip
             for probabilities in self.s.engine.score_chunks(
-                both_ways, self.s.scorer, chunk=2 * CHUNK,
-                progress=None if update is None else (lambda n: update((n + 1) // 2)),
+                texts, self.s.scorer, chunk=ways * CHUNK,
+                progress=None if update is None else (lambda n: update((n + ways - 1) // ways)),
             ):  # fmt: skip
-                size = len(probabilities) // 2
+                size = len(probabilities) // ways
                 chunk, start = todo[start : start + size], start + size
+                rows = probabilities if ways == 1 else np.vstack(
+                    [probabilities[0::2], probabilities[1::2]]
+                )  # fmt: skip
                 found = score_texts(
                     [(claims[i].text, claims[j].text) for _, (i, j) in chunk],
-                    scorer=Precomputed(name, np.vstack([probabilities[0::2], probabilities[1::2]])),
+                    scorer=Precomputed(name, rows),
                     speakers=[(claims[i].speaker, claims[j].speaker) for _, (i, j) in chunk],
                     threshold=threshold,
                 )

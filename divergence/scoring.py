@@ -49,6 +49,15 @@ THRESHOLD = 0.5
 CALIBRATED_THRESHOLD = 0.25
 
 
+def reads_both_ways(scorer_name: str) -> bool:
+    """Whether :func:`score_texts` asks ``scorer_name`` for each pair both ways round: when
+    the shipped combiner, which weighs both readings, applies to its probabilities."""
+    from divergence.combine import load_combiner
+
+    combiner = load_combiner()
+    return combiner is not None and combiner.applies_to(scorer_name)
+
+
 def default_threshold(scorer: ContradictionScorer) -> float:
     """The flag level for ``scorer``: the shipped combiner's when it weighs this scorer's
     probabilities, else :data:`THRESHOLD`."""
@@ -236,6 +245,10 @@ class Score:
     findings: tuple[Finding, ...]
 
 
+#: Edits weaker than this (another word, another name for the same party) are not findings.
+EDIT_MIN_STRENGTH = 0.5
+
+
 def typed_findings(
     a: str,
     b: str,
@@ -247,6 +260,8 @@ def typed_findings(
     """The typed checks and the edited-reprint check on one pair, strongest first."""
     checks = run_checks(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
     edit = check_edit(a, b)  # an edited reprint: None unless the two are near-identical
+    if edit is not None and edit.strength < EDIT_MIN_STRENGTH:
+        edit = None  # a synonym or another name for one party: shown nowhere, flagged never
     return tuple(sorted([*checks, *([edit] if edit else [])], key=lambda f: -f.strength))
 
 
@@ -270,7 +285,8 @@ def score_texts(
     above ``threshold`` (default: :func:`default_threshold`) is labelled contradiction,
     never entailment.
 
-    The scorer is asked for ``2 * len(pairs)`` rows: the pairs, then each pair reversed.
+    Where the combiner applies, the scorer is asked for ``2 * len(pairs)`` rows: the
+    pairs, then each pair reversed (:func:`reads_both_ways`).
     """
     from divergence.combine import load_combiner
 
@@ -279,10 +295,13 @@ def score_texts(
     model = load_combiner() if combiner is True else (combiner or None)
     if combiner is True and model is not None and not model.applies_to(scorer.name):
         model = None  # its weights mean nothing for another scorer's probabilities
-    both = list(pairs) + [(b, a) for a, b in pairs]
-    counted = None if progress is None else (lambda n: progress((n + 1) // 2))
-    probs_both = scorer.predict(both, progress=counted)
-    probs, reverse = probs_both[: len(pairs)], probs_both[len(pairs) :]
+    if model is not None:  # the combiner reads the model both ways round
+        both = list(pairs) + [(b, a) for a, b in pairs]
+        counted = None if progress is None else (lambda n: progress((n + 1) // 2))
+        probs_both = scorer.predict(both, progress=counted)
+        probs, reverse = probs_both[: len(pairs)], probs_both[len(pairs) :]
+    else:
+        probs = reverse = scorer.predict(pairs, progress=progress)
     found: list[tuple[Finding, ...]] = []
     rows = []
     for index, (a, b) in enumerate(pairs):

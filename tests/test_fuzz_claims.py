@@ -10,6 +10,7 @@ a CPU-time budget per example (`cpu_bounded`), which a busy machine does not str
 from __future__ import annotations
 
 import inspect
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,7 +124,12 @@ def test_a_long_run_of_spaces_is_read(size: int) -> None:
     assert all(c.text == text[c.start : c.end] for c in claims)
 
 
-def test_a_document_past_the_limit_is_cut_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_document_past_the_limit_is_cut_with_a_warning(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CLI tests may have pointed the library's logger at their own stream only.
+    monkeypatch.setattr(logging.getLogger("divergence"), "propagate", True)
+    caplog.set_level(logging.WARNING, logger="divergence")
     sentence = "Israeli officials said 33 hostages would be released in the first phase. "
     text = sentence * 100
     claims = extract_claims([Document(id="big", source="Outlet", text=text)], max_chars=2_000)

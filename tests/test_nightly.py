@@ -53,7 +53,7 @@ WORK = {"documents_reused", "embeddings_computed", "embeddings_reused", "pairs_s
 
 TALKS = {"Egyptian officials", "Israeli officials"}
 STRIKE = {"the civil defence agency", "the health ministry"}
-AID = {"the Red Crescent", "United Nations figures"}
+AID = {"the Red Crescent", "Jerusalem Courier"}
 CORRECTION = (
     "The death toll from the air strike on a school in Gaza City on Sunday has risen to "
     "40 people, the health ministry said."

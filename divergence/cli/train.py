@@ -132,12 +132,7 @@ def train_command(**options: Any) -> None:
         options = _saved_options(Path(resume))
     elif not options["data"] or not options["out"]:
         raise click.UsageError("give --data and --out, or --resume DIR")
-    else:
-        out = Path(options["out"])
-        out.mkdir(parents=True, exist_ok=True)
-        (out / CHECKPOINT).mkdir(exist_ok=True)
-        write_atomic(json.dumps(options, indent=2) + "\n", out / CHECKPOINT / "options.json")
-    _run(bool(resume), **options)
+    _run(bool(resume), save=None if resume else dict(options), **options)
 
 
 def _saved_options(folder: Path) -> dict[str, Any]:
@@ -149,7 +144,7 @@ def _saved_options(folder: Path) -> dict[str, Any]:
 
 
 def _run(
-    resume: bool, *, data: list[str], augment_from: list[str], out: str, epochs: int,
+    resume: bool, *, save: dict[str, Any] | None, data: list[str], augment_from: list[str], out: str, epochs: int,
     batch_size: int, learning_rate: float, max_length: int, freeze_layers: int, seed: int,
     threads: int, time_budget: float | None, max_augmented: int, max_per_set: int | None,
     premise_words: int, checkpoint_every: float, limit: int | None, **_verbosity: Any,
@@ -163,6 +158,9 @@ def _run(
     )  # fmt: skip
     if limit:
         train_pairs = train_pairs[:limit]
+    if save is not None:  # only once the data reads: a bad input leaves no folder behind
+        (Path(out) / CHECKPOINT).mkdir(parents=True, exist_ok=True)
+        write_atomic(json.dumps(save, indent=2) + "\n", Path(out) / CHECKPOINT / "options.json")
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, max_length=max_length,
         freeze_layers=freeze_layers, seed=seed, threads=threads, time_budget=time_budget,
