@@ -48,9 +48,12 @@ def ray_engine() -> Iterator[RayEngine]:
 
 
 def nights(tmp_path: Path, engine: Any, scorer: str) -> list[NightlyResult]:
+    # The engines must agree on flagged pairs, so some must be flagged: the calibrated score
+    # puts this small fixture's disagreements under its 0.25 flag level, so a low one here.
+    threshold = 0.05 if scorer == "divergence-nli" else None
     return [
         run_nightly(NIGHTLY / f"{day}.jsonl", db=tmp_path / "news.db", out=tmp_path / "out",
-                    date=day, scorer=scorer, engine=engine)
+                    date=day, scorer=scorer, engine=engine, threshold=threshold)
         for day in NIGHTS
     ]  # fmt: skip
 
@@ -63,7 +66,11 @@ def test_ray_finds_what_local_finds(tmp_path: Path, ray_engine: RayEngine, score
     assert [r.counts for r in remote] == [r.counts for r in local]
     assert sum(r.counts["embeddings_computed"] for r in remote) > 0  # the actors did work
     assert sum(r.counts["pairs_scored"] for r in remote) > 0
-    assert {s for r in remote for s in r.findings["status"]} == {"new", "persisting", "resolved"}
+    statuses = {s for r in remote for s in r.findings["status"]}
+    # The rule-based checks resolve the fixture's corrected figure; the model need not.
+    assert statuses == {"new", "persisting", "resolved"} if scorer == "checks" else (
+        {"new", "persisting"} <= statuses
+    )  # fmt: skip
     for ours, theirs in zip(remote, local, strict=True):
         # float columns within 1e-5, everything else exactly
         pd.testing.assert_frame_equal(ours.findings, theirs.findings, check_exact=False,
