@@ -13,12 +13,14 @@ from divergence.documents import Document, load_documents
 from divergence.embeddings import Embedder, SentenceTransformerEmbedder, get_embedder
 from divergence.engine import Engine, LocalEngine, RayEngine
 from divergence.errors import (
+    BrokenPipe,
     DivergenceError,
     EngineError,
     InputError,
     ModelError,
     NothingToCompare,
     OutputError,
+    StdoutError,
     StoreError,
     UnknownFormat,
     UnknownModel,
@@ -45,6 +47,7 @@ from divergence.stories import Story, StoryMode, find_stories
 __version__ = "0.1.0"
 
 __all__ = [
+    "BrokenPipe",
     "By",
     "CheckScorer",
     "Claim",
@@ -75,6 +78,7 @@ __all__ = [
     "Score",
     "SentenceTransformerEmbedder",
     "Span",
+    "StdoutError",
     "Store",
     "StoreError",
     "Story",
