@@ -69,11 +69,13 @@ MODEL_DATA := \
   $(D)/vitaminc_test/vitaminc_test.jsonl $(D)/fever2_adversarial/fever2_adversarial.jsonl \
   $(D)/covidfact/covidfact.jsonl $(D)/check_covid/check_covid.jsonl \
   $(D)/emergent/emergent.jsonl $(D)/fnc1_related/fnc1_related_train.jsonl
+MODEL_EPOCHS ?= 1
+MODEL_MAX_PER_SET ?= 24000
 MODEL_AUGMENT := $(D)/stsbenchmark/sts-train.csv $(D)/mrpc/msr_paraphrase_train.txt \
   $(D)/fnc1_related/fnc1_related_train.jsonl:premises
 model: $(STAMP) ## Retrain the shipped contradiction model from the public datasets (2-core CPU, ~2 h; resumable)
-	$(BIN)/divergence train --out $(MODEL_DIR) --time-budget 7800 --epochs 1 \
-	  --learning-rate 6e-5 --max-per-set 24000 --max-augmented 3000 \
+	$(BIN)/divergence train --out $(MODEL_DIR) --time-budget 7800 --epochs $(MODEL_EPOCHS) \
+	  --learning-rate 6e-5 --max-per-set $(MODEL_MAX_PER_SET) --max-augmented 3000 \
 	  $(addprefix --data ,$(MODEL_DATA)) $(addprefix --augment ,$(MODEL_AUGMENT))
 
 model-resume: $(STAMP) ## Continue an interrupted `make model` to the same weights

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/e2e_quality.py [--datasets ../shared/datasets] [--stories 20]
        [--scorer NAME] [--threshold 0.5] [--by speaker|outlet] [--seed 0] [--json OUT]
-       [--sets emergent,fnc1,claimdiff,day] [--heldout-only]
+       [--sets emergent,fnc1,claimdiff,day] [--heldout-only] [--also 0.3,0.5]
 
 Runs `divergence.compare` the way a user runs `divergence diff EVENT.jsonl`: one call per
 story, on real articles written by others, read at run time from ../shared/datasets (never
@@ -509,6 +509,33 @@ def evaluate(story: Story, report: Any, seconds: float) -> Result:
     return result
 
 
+@dataclass
+class AtThreshold:
+    """A report seen at another flag level: the same scores, flagged where they reach it.
+
+    Scoring is most of a run; this measures several thresholds from one (``--also``).
+    """
+
+    pairs: pd.DataFrame
+    claims: pd.DataFrame
+
+    @classmethod
+    def of(cls, report: Any, threshold: float) -> AtThreshold:
+        pairs = report.pairs.copy()
+        pairs["flagged"] = pairs["divergence"] >= threshold
+        return cls(pairs, report.claims)
+
+    @property
+    def divergences(self) -> pd.DataFrame:
+        return self.pairs[self.pairs["flagged"]].reset_index(drop=True)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        from divergence.findings import findings_frame, group_findings
+
+        return findings_frame(group_findings(self.pairs, self.claims))
+
+
 def run(story: Story, options: Mapping[str, Any]) -> tuple[Result, Any]:
     import divergence
 
@@ -632,6 +659,24 @@ def kinds_by_story(story: Story, report: Any) -> dict[str, dict[str, int]]:
     return out
 
 
+def dump_pairs(story: Story, report: Any, folder: Path) -> None:
+    """A story's scored pairs, best first, with their gold label: for reading what is flagged."""
+    frame = ranked(report.pairs)
+    divergent, agreeing = match(story, frame, story.divergent), match(story, frame, story.agreeing)
+    labels = [
+        "divergent" if d else "agreeing" if a else ""
+        for d, a in zip(divergent, agreeing, strict=True)
+    ]
+    frame.insert(0, "gold", labels)
+    same = [
+        story.story_of.get(a) == story.story_of.get(b)
+        for a, b in zip(frame["doc_a"], frame["doc_b"], strict=True)
+    ]
+    frame.insert(1, "same_gold_story", same)
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / f"{story.id}.csv", index=False)
+
+
 def short(text: str, limit: int = 110) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -661,7 +706,16 @@ def main() -> None:
         "--raw-headlines", action="store_true",
         help="Emergent headlines as printed, without the full stop added to each",
     )  # fmt: skip
+    parser.add_argument(
+        "--also", default="",
+        help="comma-separated further thresholds, measured on the same scores (e.g. 0.3,0.5)",
+    )  # fmt: skip
     parser.add_argument("--show", type=int, default=5, help="mixed day's top flags to print")
+    parser.add_argument(
+        "--dump", type=Path, default=None,
+        help="write each story's scored pairs here as STORY.csv, gold labels added (keep it "
+             "outside the repository: the texts are others')",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="write per-story metrics here")
     args = parser.parse_args()
     wanted = set(args.sets.split(","))
@@ -712,6 +766,8 @@ def main() -> None:
         flush=True,
     )
 
+    also = [float(t) for t in args.also.split(",") if t.strip()]
+    at: dict[float, list[Result]] = {t: [] for t in also}
     results: list[Result] = []
     per_set: list[dict[str, Any]] = []
     day_top: list[dict[str, Any]] = []
@@ -721,12 +777,17 @@ def main() -> None:
         for story in stories:
             result, report = run(story, options)
             mine.append(result)
+            for t in also:
+                at[t].append(evaluate(story, AtThreshold.of(report, t), result.seconds)
+                             if report is not None else result)  # fmt: skip
             print(
                 f"  {story.id}: {result.documents} docs, {result.claims} claims, "
                 f"{result.pairs} pairs, {result.flagged} flagged, found "
                 f"{result.found}/{result.gold_divergent}, {result.seconds:.1f} s {result.note}",
                 file=sys.stderr, flush=True,
             )  # fmt: skip
+            if args.dump and report is not None:
+                dump_pairs(story, report, args.dump)
             if story is day:
                 day_top = top_flags(day, report, args.show)
                 day_kinds = kinds_by_story(day, report)
@@ -749,6 +810,29 @@ def main() -> None:
                 f"{fmt(mean(x['reciprocal_rank'] for x in measured))} | "
                 f"{sum(x.get('cross_story', 0) for x in measured)} |"
             )
+    if also:
+        print(
+            "\nother thresholds, on the same scores (recall / P@5 / MRR / agreeing flagged / "
+            "flags per story mean, max; findings per story, finding P@5, finding MRR):\n"
+        )
+        print(
+            "| threshold | set | recall | P@5 | MRR | agreeing flagged | flags per story | "
+            "findings per story | finding P@5 | finding MRR |\n"
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )
+        for t in also:
+            for name in [n for n, _ in sets] + ["total"]:
+                mine = [r for r in at[t] if name in ("total", r.set)]
+                x = totals(name, mine)
+                f = [r.findings for r in mine if r.findings and "precision_at_5" in r.findings]
+                print(
+                    f"| {t:g} | {name} | {fmt(x['recall'])} | {fmt(x['precision_at_5'])} | "
+                    f"{fmt(x['mrr'])} | {fmt(x['agreeing_flagged'])} | "
+                    f"{fmt(x['flagged_mean'], 1)} / {x['flagged_max']} | "
+                    f"{fmt(mean(y['count'] for y in f), 1)} | "
+                    f"{fmt(mean(y['precision_at_5'] for y in f))} | "
+                    f"{fmt(mean(y['reciprocal_rank'] for y in f))} |"
+                )
     grouping = [r.story_grouping for r in results if r.set == "mixed day" and r.story_grouping]
     if grouping:
         g = grouping[0]
@@ -778,6 +862,8 @@ def main() -> None:
             "options": {k: v for k, v in vars(args).items() if k != "json"},
             "totals": per_set, "stories": [asdict(r) for r in results],
             "mixed_day_top": day_top, "mixed_day_kinds": day_kinds,
+            "also": {str(t): [totals(n, [r for r in at[t] if n in ("total", r.set)])
+                              for n in [n for n, _ in sets] + ["total"]] for t in also},
         }, indent=1, default=str) + "\n", encoding="utf-8")  # fmt: skip
 
 

@@ -327,9 +327,9 @@ def as_parquet(
             columns[key] = [nasty_text(rng).encode("utf-8", "surrogatepass")[:50] for _ in range(n)]
         else:
             columns[key] = [{"a": rng.randint(0, 9)} for _ in range(n)]
-    frame = pd.DataFrame({k: (v + [None] * n)[:n] for k, v in columns.items()})
     buffer = io.BytesIO()
-    try:
+    try:  # column names are strings too, and pandas stores them in Arrow: UTF-8 only
+        frame = pd.DataFrame({storable(k): (v + [None] * n)[:n] for k, v in columns.items()})
         frame.to_parquet(buffer, index=False)
     except Exception:  # a mix pyarrow cannot store: store the texts alone
         buffer = io.BytesIO()

@@ -69,13 +69,13 @@ def held_out_sets(d: Path) -> list[tuple[str, list[LabeledPair]]]:
         ("Emergent headline vs claim, test split", test("emergent/emergent.jsonl")),
         ("Symmetric FEVER test, claims unseen",
          [p for p in read_nli(d / "fever_symmetric/fever_symmetric_test.jsonl")
-          if p.b not in fever_dev_claims]),  # fmt: skip
+          if p.b not in fever_dev_claims]),
         ("COVID-Fact, test split", test("covidfact/covidfact.jsonl")),
         ("Check-COVID, test split", test("check_covid/check_covid.jsonl")),
         ("SciFact rationale (never trained on)", read_nli(d / "scifact_rationale/scifact_rationale.jsonl")),
         ("AVeriTeC dev (never trained on)", read_nli(d / "averitec_dev/averitec_dev.jsonl")),
         ("ClaimDiff-weak, all (weakens = contradiction)",
-         read_claimdiff(d / "claimdiff/ClaimDiff-weak-train.json")),  # fmt: skip
+         read_claimdiff(d / "claimdiff/ClaimDiff-weak-train.json")),
     ]
 
 
@@ -84,16 +84,10 @@ def probe_sets(d: Path, seed: int = 13) -> list[tuple[str, list[LabeledPair]]]:
     sentences: list[str] = []
     for rel, fmt in (("stsbenchmark/sts-train.csv", "sts"), ("mrpc/msr_paraphrase_train.txt", "mrpc"),
                      ("fnc1_related/fnc1_related_train.jsonl", "premises")):  # fmt: skip
-        path = d / rel
         if fmt == "premises":  # the dev split's articles, not the train split's
-            texts = dict.fromkeys(p.a for p in read_nli(path) if split_of(p.group) == "dev")
-            from divergence.sentences import split_sentences
-
-            for text in texts:
-                sentences += [text[s:e].strip() for s, e in split_sentences(text)]
-            sentences = [s for s in sentences if 6 <= len(s.split()) <= 40]
+            sentences += read_sentences(d / rel, fmt, split="dev")
         else:
-            sentences += [s for s in read_sentences(path, fmt) if split_of(s) == "dev"]
+            sentences += [s for s in read_sentences(d / rel, fmt) if split_of(s) == "dev"]
     kinds = augmented(sorted(set(sentences)), seed=seed)
     out = []
     for kind, pairs in kinds.items():

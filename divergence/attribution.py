@@ -726,6 +726,12 @@ def canonical_speakers(names: Iterable[str]) -> dict[str, str]:
 _INDEFINITE = frozenset({"a", "an", "one", "another", "some", "several", "two", "three"})
 
 
+def names_someone(name: str) -> bool:
+    """Whether a speaker is named: "Sgt Gill Cherry", "the Interior Ministry", "Reuters",
+    but not "an official", "the official", "police" or "a security source"."""
+    return _has_proper(name)
+
+
 def _has_proper(name: str) -> bool:
     """A capitalised word other than a sentence-initial common one ("Police", "Officials")."""
     toks = _tokens(name)

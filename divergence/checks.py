@@ -29,6 +29,7 @@ from enum import Enum
 
 from rapidfuzz import fuzz
 
+from divergence.attribution import names_someone
 from divergence.quantities import (
     EVENTS,
     Qualifier,
@@ -474,7 +475,7 @@ def check_attribution(
 
 
 def _same_statement(a: str, b: str, speaker_a: str | None, speaker_b: str | None) -> Finding | None:
-    if not speaker_a or not speaker_b or key(speaker_a) == key(speaker_b):
+    if not speaker_a or not speaker_b or not _different_speakers(speaker_a, speaker_b):
         return None
     if speaker_a not in a or speaker_b not in b:
         return None
@@ -486,6 +487,23 @@ def _same_statement(a: str, b: str, speaker_a: str | None, speaker_b: str | None
     return Finding(Kind.ATTRIBUTION, 0.6, (Span(ia, ia + len(speaker_a), speaker_a),),
                    (Span(ib, ib + len(speaker_b), speaker_b),),
                    f"same statement, attributed to {speaker_a} vs {speaker_b}")  # fmt: skip
+
+
+_SPEAKER_FILLER = frozenset({"the", "a", "an", "one", "of", "from", "for", "at", "in", "'s", "’s"})
+
+
+def _different_speakers(speaker_a: str, speaker_b: str) -> bool:
+    """Two speakers that cannot be one: both named, and neither name within the other.
+
+    "an official" vs "the official", "a Yemeni security official" vs "a security
+    official", "Sgt Gill Cherry" vs "Sgt Gill Cherry of Cumbria Police" may all be one
+    person, so a statement put in their mouths is no misattribution.
+    """
+    if not (names_someone(speaker_a) and names_someone(speaker_b)):
+        return False
+    words_a = {key(w) for w in speaker_a.split()} - _SPEAKER_FILLER
+    words_b = {key(w) for w in speaker_b.split()} - _SPEAKER_FILLER
+    return not (words_a <= words_b or words_b <= words_a)
 
 
 # ---- agents --------------------------------------------------------------------------------

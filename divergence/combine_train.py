@@ -37,6 +37,8 @@ from divergence.terms import key_terms, term_overlap
 
 #: Pairs per set at most (a stable sample), so no one set dominates and fitting stays quick.
 MAX_PER_SET = 1500
+#: A feature non-zero on fewer fit pairs than this gets weight 0 (see :func:`fit`).
+MIN_FIRES = 50
 
 
 @dataclass(frozen=True)
@@ -157,8 +159,15 @@ def fit(x: np.ndarray, y: np.ndarray, *, seed: int = 13) -> tuple[Combiner, np.n
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
+    # A feature seen on a handful of rows gets a tiny scale, so one firing at inference
+    # becomes a huge standardised value: the attribution check, non-zero on 1 of 9,488
+    # pairs, once put any pair it fired on at 1.00. Such features get no weight of their own
+    # (they still count through checks_any).
+    rare = np.count_nonzero(x, axis=0) < MIN_FIRES
+    mean[rare], scale[rare] = 0.0, 1.0
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
+    z[:, rare] = 0.0
     model = LogisticRegression(C=1.0, max_iter=2000)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     out_of_fold = cross_val_predict(model, z, y, cv=folds, method="predict_proba")[:, 1]
@@ -230,6 +239,10 @@ def train_combiner(
         "reliability": reliability,
         "per_origin": per_origin,
         "weights": dict(zip(FEATURES, (round(w, 4) for w in combiner.weights), strict=True)),
+        "fires_on_fit_pairs": dict(zip(FEATURES, map(int, np.count_nonzero(x[fit_rows], axis=0)),
+                                       strict=True)),
+        "left_out": [f for f, n in zip(FEATURES, np.count_nonzero(x[fit_rows], axis=0),
+                                       strict=True) if n < MIN_FIRES],
     }
     combiner = Combiner(**{**combiner.__dict__, "card": card})
     out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import pandas as pd
 FINDING_COLUMNS = [
     "rank", "finding", "story", "story_label", "kind", "divergence", "claim", "witnesses",
     "counter_claims", "counter_witnesses", "pairs", "evidence", "note", "claim_ids",
+    "claim_a", "claim_b", "doc_a", "doc_b",
 ]  # fmt: skip
 
 
@@ -43,6 +44,11 @@ class Disagreement:
     evidence: str
     note: str
     claim_ids: tuple[str, ...]
+    #: The strongest pair behind the finding: its two claims and their documents.
+    claim_a: str
+    claim_b: str
+    doc_a: str
+    doc_b: str
 
 
 def group_findings(pairs: pd.DataFrame, claims: pd.DataFrame) -> list[Disagreement]:
@@ -100,6 +106,10 @@ def group_findings(pairs: pd.DataFrame, claims: pd.DataFrame) -> list[Disagreeme
                 evidence=" | ".join(e for e in (top.evidence_a, top.evidence_b) if e),
                 note=str(top.note or ""),
                 claim_ids=(anchor, *counters),
+                claim_a=str(top.claim_a),
+                claim_b=str(top.claim_b),
+                doc_a=str(top.doc_a),
+                doc_b=str(top.doc_b),
             )
         )
     made.sort(key=lambda d: (-d.divergence, -len(d.witnesses) - len(d.counter_witnesses),

@@ -327,16 +327,17 @@ def shorten(pairs: Sequence[LabeledPair], premises: PremiseSelector) -> list[Lab
     return [p if a == p.a else replace(p, a=a) for p, (a, _) in zip(pairs, short, strict=True)]
 
 
-def read_sentences(path: str | Path, fmt: str) -> list[str]:
+def read_sentences(path: str | Path, fmt: str, *, split: str = "train") -> list[str]:
     """News sentences to augment: STS Benchmark (``sts``, main-news genre), MRPC (``mrpc``)
-    or the sentences of an NLI JSONL's premises (``premises``: FNC-1's news articles)."""
+    or the sentences of an NLI JSONL's premises (``premises``: FNC-1's news articles, only
+    those of ``split``; the probes of benchmarks/nli_targets.py read the dev split's)."""
     path = Path(path)
     sentences: list[str] = []
     if fmt == "premises":
         from divergence.sentences import split_sentences
 
-        # Only articles of the train split: a test article's sentences must not be trained on.
-        texts = dict.fromkeys(p.a for p in read_nli(path) if split_of(p.group) == "train")
+        # Only articles of one split: a test article's sentences must not be trained on.
+        texts = dict.fromkeys(p.a for p in read_nli(path) if split_of(p.group) == split)
         for text in texts:
             sentences += [text[s:e] for s, e in split_sentences(text)]
         return list(dict.fromkeys(s.strip() for s in sentences if 6 <= len(s.split()) <= 40))

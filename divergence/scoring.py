@@ -49,22 +49,25 @@ THRESHOLD = 0.5
 CALIBRATED_THRESHOLD = 0.25
 
 
-def reads_both_ways(scorer_name: str) -> bool:
-    """Whether :func:`score_texts` asks ``scorer_name`` for each pair both ways round: when
-    the shipped combiner, which weighs both readings, applies to its probabilities."""
+def combiner_for(scorer_name: str) -> Combiner | None:
+    """The shipped combiner when it weighs ``scorer_name``'s probabilities, else None."""
     from divergence.combine import load_combiner
 
     combiner = load_combiner()
-    return combiner is not None and combiner.applies_to(scorer_name)
+    return combiner if combiner is not None and combiner.applies_to(scorer_name) else None
+
+
+def reads_both_ways(scorer_name: str) -> bool:
+    """Whether :func:`score_texts` asks ``scorer_name`` for each pair both ways round: when
+    the shipped combiner, which weighs both readings, applies to its probabilities."""
+    return combiner_for(scorer_name) is not None
 
 
 def default_threshold(scorer: ContradictionScorer) -> float:
     """The flag level for ``scorer``: the shipped combiner's when it weighs this scorer's
     probabilities, else :data:`THRESHOLD`."""
-    from divergence.combine import load_combiner
-
-    combiner = load_combiner()
-    if combiner is not None and combiner.applies_to(scorer.name):
+    combiner = combiner_for(scorer.name)
+    if combiner is not None:
         return float(combiner.card.get("threshold", CALIBRATED_THRESHOLD))
     return THRESHOLD
 

@@ -489,6 +489,26 @@ def test_attribution_same_statement_different_speakers() -> None:
             "Qatar",
             "Israel",
         ),
+        # One unnamed person, told two ways: no misattribution (seen on real wire copy).
+        (
+            "The missile hit a depot near the port, the official said.",
+            "The missile hit a depot near the port, according to an official.",
+            "the official",
+            "an official",
+        ),
+        (
+            "The missile hit a depot near the port, a senior security official said.",
+            "The missile hit a depot near the port, a security official said.",
+            "a senior security official",
+            "a security official",
+        ),
+        # A fuller form of one name.
+        (
+            "Inspector Jane Doe said the two thefts were linked.",
+            "Inspector Jane Doe of Kent Police said the two thefts were linked.",
+            "Inspector Jane Doe",
+            "Inspector Jane Doe of Kent Police",
+        ),
     ],
 )
 def test_attribution_not_flagged(

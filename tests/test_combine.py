@@ -58,6 +58,20 @@ def test_fit_learns_that_a_check_on_noise_is_not_a_disagreement() -> None:
     assert combiner.predict(quiet).mean() < combiner.predict(loud).mean()
 
 
+def test_a_feature_seen_on_a_handful_of_rows_gets_no_weight() -> None:
+    # The attribution check fired on 1 fit pair of 9,488 and so put anything it fired on at
+    # 1.00; a feature must fire MIN_FIRES times before it earns a weight of its own.
+    x, y = synthetic()
+    column = FEATURES.index("check_attribution")
+    x[np.flatnonzero(y)[:3], column] = 0.6  # three disagreements, all with the check
+    combiner, _ = fit(x, y)
+    assert combiner.weights[column] == 0.0
+    quiet = x[(y == 0) & (x[:, FEATURES.index("checks_any")] == 0)][:20]
+    loud = quiet.copy()
+    loud[:, column] = 0.6
+    np.testing.assert_allclose(combiner.predict(loud), combiner.predict(quiet))
+
+
 def test_calibration_holds_on_fresh_rows_of_the_same_kind() -> None:
     combiner, _ = fit(*synthetic(seed=1))
     x, y = synthetic(n=3000, seed=2)
@@ -118,3 +132,19 @@ def test_score_texts_uses_a_combiner_fitted_on_its_scorer() -> None:
     row = features(a, b, [old.p_contradiction, old.p_entailment, old.p_neutral], reverse,
                    old.findings, overlap)  # fmt: skip
     assert learned.divergence == pytest.approx(round(float(combiner.predict([row])[0]), 4))
+
+
+def test_the_calibrated_threshold_and_both_readings_come_with_an_applicable_combiner(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from divergence import combine, scoring
+
+    combiner, _ = fit(*synthetic())
+    fitted = Combiner(**{**combiner.__dict__, "card": {"scorer": "divergence-nli"}})
+    monkeypatch.setattr(combine, "load_combiner", lambda: fitted)
+    assert scoring.combiner_for("divergence-nli-int8") is fitted  # an ONNX variant of it
+    assert scoring.reads_both_ways("divergence-nli")
+    assert not scoring.reads_both_ways("checks")
+    assert scoring.default_threshold(CheckScorer()) == scoring.THRESHOLD
+    monkeypatch.setattr(combine, "load_combiner", lambda: None)  # no combiner shipped
+    assert scoring.combiner_for("divergence-nli") is None

@@ -78,3 +78,20 @@ def test_ranked_and_evaluate_on_a_fake_report() -> None:
     assert result.cross_story == 0
     total = e2e.totals("test", [result])
     assert total["recall"] == 1.0 and total["agreeing_flagged"] == 1.0
+
+
+def test_a_report_seen_at_another_threshold_flags_only_what_reaches_it() -> None:
+    pairs = pd.DataFrame({
+        "claim_id_a": ["c1", "c1"], "claim_id_b": ["c2", "c3"], "divergence": [0.3, 0.6],
+        "flagged": [True, True], "claim_a": ["a", "a"], "claim_b": ["b", "c"],
+        "doc_a": ["d1", "d1"], "doc_b": ["d2", "d3"], "story": ["s", "s"],
+        "story_label": ["l", "l"], "kind": [None, None], "evidence_a": ["", ""],
+        "evidence_b": ["", ""], "note": ["", ""],
+    })  # fmt: skip
+    claims = pd.DataFrame({"id": ["c1", "c2", "c3"], "group": ["c1", "c2", "c3"],
+                           "source": ["A", "B", "C"], "text": ["a", "b", "c"]})  # fmt: skip
+    report = SimpleNamespace(pairs=pairs, claims=claims)
+    seen = e2e.AtThreshold.of(report, 0.5)
+    assert list(seen.divergences["doc_b"]) == ["d3"]
+    assert list(seen.findings["doc_b"]) == ["d3"]
+    assert pairs["flagged"].all()  # the report itself is left as it was

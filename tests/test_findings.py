@@ -12,14 +12,6 @@ def claims(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "group", "source", "text"])
 
 
-def pair(
-    a: str, b: str, score: float, story: str = "s1", kind: str = "numeric"
-) -> dict[str, object]:
-    return {"claim_id_a": a, "claim_id_b": b, "divergence": score, "flagged": score >= 0.5,
-            "story": story, "story_label": f"label {story}", "kind": kind,
-            "evidence_a": "17", "evidence_b": "19", "note": "numeric: 17 vs 19"}  # fmt: skip
-
-
 CLAIMS = claims(
     ("c1", "c1", "Reuters", "17 crew remain missing."),
     ("c2", "c1", "AP", "17 crew remain missing."),  # a reprint of c1
@@ -30,12 +22,28 @@ CLAIMS = claims(
 )
 
 
+def pair(
+    a: str, b: str, score: float, story: str = "s1", kind: str = "numeric"
+) -> dict[str, object]:
+    text = dict(zip(CLAIMS["id"], CLAIMS["text"], strict=True))
+    return {"claim_id_a": a, "claim_id_b": b, "divergence": score, "flagged": score >= 0.5,
+            "claim_a": text[a], "claim_b": text[b], "doc_a": f"doc-{a}", "doc_b": f"doc-{b}",
+            "story": story, "story_label": f"label {story}", "kind": kind,
+            "evidence_a": "17", "evidence_b": "19", "note": "numeric: 17 vs 19"}  # fmt: skip
+
+
 def test_one_disagreement_printed_by_several_outlets_is_one_finding() -> None:
     pairs = pd.DataFrame([pair("c1", "c3", 0.9), pair("c2", "c3", 0.85)])
     [finding] = group_findings(pairs, CLAIMS)
     assert finding.pairs == 2
     assert {finding.witnesses, finding.counter_witnesses} == {("AP", "Reuters"), ("Local Times",)}
     assert finding.divergence == 0.9 and finding.rank == 1 and finding.finding == "f1"
+    # The strongest pair behind it, as the JSON pairs list names it.
+    assert (finding.doc_a, finding.doc_b) == ("doc-c1", "doc-c3")
+    assert (finding.claim_a, finding.claim_b) == (
+        "17 crew remain missing.",
+        "19 crew remain missing.",
+    )
 
 
 def test_one_claim_contested_by_several_is_one_finding_around_it() -> None:

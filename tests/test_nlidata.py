@@ -655,3 +655,8 @@ def test_premise_sentences_come_from_train_split_articles_only(tmp_path: Path) -
     train_articles = [a for a in articles if split_of(a) == "train"]
     assert sentences and len(train_articles) < len(articles)
     assert all(any(s in a for a in train_articles) for s in sentences)
+    # The probes read the dev split's articles, which training never sees.
+    dev = read_sentences(path, "premises", split="dev")
+    dev_articles = [a for a in articles if split_of(a) == "dev"]
+    assert dev and all(any(s in a for a in dev_articles) for s in dev)
+    assert not set(dev) & set(sentences)
