@@ -49,17 +49,26 @@ def check_not_input(path: str | Path, inputs: Iterable[str | Path]) -> None:
     """Raise :class:`OutputError` when ``path`` is the same file as one of ``inputs``.
 
     Links count (the same file under another name is refused too); standard input (``-``)
-    and inputs that do not exist are never the same file.
+    and inputs that do not exist are never the same file. An existing file inside an input
+    folder is refused too: it may be one of the documents read from there, and a report
+    left there would be read as a document by the next run.
     """
     for source in inputs:
         if str(source) == "-":
             continue
         try:
             same = os.path.samefile(source, path)
+            inside = (
+                os.path.isdir(source)
+                and os.path.isfile(path)
+                and Path(os.path.realpath(path)).is_relative_to(os.path.realpath(source))
+            )
         except (OSError, ValueError):  # either does not exist, or an unusable name
             continue
         if same:
             raise OutputError(f"cannot write {path}: it is an input")
+        if inside:
+            raise OutputError(f"cannot write {path}: it is inside the input folder {source}")
 
 
 def _write_through(data: bytes, path: str | Path) -> None:

@@ -344,6 +344,36 @@ def test_cli_refuses_to_overwrite_an_input(corpus: Path, command: str) -> None:
     assert corpus.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["diff", "claims"])
+def test_cli_refuses_an_input_before_doing_the_work(
+    corpus: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_work(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("documents read before the output was checked")
+
+    monkeypatch.setattr(f"divergence.cli.{command}.load_documents", no_work)
+    result = invoke([command, str(corpus), "-o", str(corpus)])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: cannot write {corpus}: it is an input\n",
+    )
+
+
+def test_cli_refuses_an_existing_file_inside_an_input_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    one = folder / "one.txt"
+    one.write_text("The storm killed 12 people on Monday, officials said.", encoding="utf-8")
+    (folder / "two.txt").write_text("The storm killed 19 people on Monday.", encoding="utf-8")
+    result = invoke(["claims", str(folder), "-o", str(one), "-f", "jsonl"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot write {one}: it is inside the input folder {folder}\n"
+    assert one.read_text(encoding="utf-8").startswith("The storm killed 12")
+    fresh = tmp_path / "claims.jsonl"  # outside the folder: written
+    assert invoke(["claims", str(folder), "-o", str(fresh), "-f", "jsonl"]).exit_code == 0
+    assert fresh.read_text(encoding="utf-8").count("\n") == 2
+
+
 def test_score_pairs_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text(jsonl([PAIR]), encoding="utf-8")

@@ -11,6 +11,7 @@ from divergence.claims import MIN_CHECKWORTHINESS, extract_claims
 from divergence.cli import cli
 from divergence.cli.options import input_options, output_options, resolve_format, verbosity_options
 from divergence.documents import load_documents
+from divergence.output import check_not_input
 from divergence.render import emit, render_frame
 
 COLUMNS = ["id", "outlet", "speaker", "text", "start", "end", "checkworthiness"]
@@ -44,6 +45,8 @@ def claims_command(
         divergence claims data/examples/cairo-truce-talks-2024-04-08.txt -f jsonl
     """
     fmt = resolve_format(fmt, output)
+    if output and output != "-":  # refused now, not after the work is done
+        check_not_input(output, inputs)
     documents = load_documents(
         inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
     )

@@ -19,7 +19,7 @@ from divergence.cli.options import (
 )
 from divergence.documents import load_documents
 from divergence.errors import NothingToCompare
-from divergence.output import is_terminal
+from divergence.output import check_not_input, is_terminal
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K
 from divergence.pipeline import By, compare
 from divergence.profiling import StageTimer
@@ -103,6 +103,8 @@ def diff(
         divergence diff corpus.jsonl --by outlet -o report.html
     """
     fmt = resolve_format(fmt, output)
+    if output and output != "-":  # refused now, not after the work is done
+        check_not_input(output, inputs)
     timer = StageTimer()
     with timer.stage("read inputs"):
         documents = load_documents(

@@ -15,6 +15,7 @@ from divergence.cli import cli
 from divergence.cli.options import model_options, progress_enabled, verbosity_options
 from divergence.embeddings import get_embedder
 from divergence.errors import InputError
+from divergence.output import check_not_input
 from divergence.progress import progress_bar
 from divergence.render import emit
 from divergence.scoring import get_scorer, score_texts
@@ -80,6 +81,8 @@ def score_pairs_command(
     """
     name = getattr(pairs, "name", "-")
     name = "<stdin>" if name in ("-", "<stdin>") else name
+    if output and output != "-" and name != "<stdin>":  # refused now, not after the work
+        check_not_input(output, [name])
     records = list(read_pairs(pairs, name, skip_invalid))
     if not records:
         raise InputError(f"{name}: no pairs to score")
