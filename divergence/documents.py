@@ -153,6 +153,29 @@ def _load_one(
     return _parse_data(_read_file(path, fmt), fmt, path, p.stem, skip_invalid, max_chars)
 
 
+def read_json_lines(path: str, *, stdin: IO[Any] | None = None) -> list[tuple[int, Any]]:
+    """``(line number, value)`` for each JSON line of a file, or of ``-`` (standard input),
+    read with the limits of :func:`load_documents` and their strings cleaned
+    (:func:`~divergence.sanitize.clean_text`): for inputs that are not documents, such as
+    the pairs of ``divergence score-pairs``. A line that is not acceptable JSON gives an
+    :class:`InputError` as its value, for the caller to raise or to count as skipped."""
+    if path == "-":
+        name, data = "<stdin>", _read_stream(sys.stdin if stdin is None else stdin)
+    else:
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError) as e:
+            raise _unreadable(path, e) from None
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path}: is a folder, not a JSON lines file")
+        _check_regular(path, mode)
+        name, data = path, _read_file(path, "jsonl")
+    return [
+        (lineno, v if isinstance(v, InputError) else _clean_extra(v, f"{name}:{lineno}", 1))
+        for lineno, v in _jsonl_values(_decode(data, name), name)
+    ]
+
+
 # ---- the one bounded reader --------------------------------------------------------------
 
 
@@ -404,8 +427,9 @@ def _too_deep(value: Any) -> bool:
     return False
 
 
-def _jsonl_records(text: str, name: str, skip_invalid: bool) -> Iterator[tuple[int, Any]]:
-    skipped = 0
+def _jsonl_values(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` per non-blank line; the value is an :class:`InputError` for
+    a line that is not acceptable JSON, for the caller to raise or count."""
     # Lines end at \n (or \r\n) only: U+2028 and the other str.splitlines breaks are valid
     # inside JSON strings and must not split a record.
     for lineno, line in enumerate(text.split("\n"), 1):
@@ -414,10 +438,17 @@ def _jsonl_records(text: str, name: str, skip_invalid: bool) -> Iterator[tuple[i
         try:
             if len(line) > MAX_LINE_CHARS:
                 raise InputError(f"{name}:{lineno}: line longer than {MAX_LINE_CHARS:,} characters")
-            value = _json_value(line, name, lineno)
-        except InputError:
+            yield lineno, _json_value(line, name, lineno)
+        except InputError as e:
+            yield lineno, e
+
+
+def _jsonl_records(text: str, name: str, skip_invalid: bool) -> Iterator[tuple[int, Any]]:
+    skipped = 0
+    for lineno, value in _jsonl_values(text, name):
+        if isinstance(value, InputError):
             if not skip_invalid:
-                raise
+                raise value
             skipped += 1
             continue
         yield lineno, value

@@ -840,7 +840,48 @@ def test_score_pairs_invalid_utf8(tmp_path: Path) -> None:
     path.write_bytes(jsonl([NUMERIC_PAIR]).encode() + b'{"a": "caf\xe9", "b": "x"}\n')
     result = invoke(["score-pairs", str(path)])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {path}:2: invalid UTF-8\n"
+    # Read as documents are: the file is decoded whole, so the error gives the byte.
+    at = len(jsonl([NUMERIC_PAIR]).encode()) + len(b'{"a": "caf')
+    assert result.stderr == f"Error: {path}: invalid UTF-8 at byte {at}\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000 + "\n", "{path}:1: JSON nested deeper than 100 levels"),
+        ('{"a": ' + "1" * 5000 + ', "b": "x"}\n',
+         "{path}:1: invalid JSON: a number longer than 1,000 digits"),
+        ('{"a": "x", "a": "y", "b": "z"}\n', "{path}:1: invalid JSON: duplicate key 'a'"),
+        ('{"a": "' + "x" * 200_001 + '", "b": "y"}\n',
+         "{path}:1: a text longer than 200,000 characters"),
+    ],
+)  # fmt: skip
+def test_score_pairs_reads_with_the_document_limits(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = invoke(["score-pairs", str(path), "--scorer", "checks"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: " + message.format(path=path) + "\n"
+
+
+def test_score_pairs_refuses_devices_and_folders(tmp_path: Path) -> None:
+    result = invoke(["score-pairs", "/dev/zero", "--scorer", "checks"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: /dev/zero: not a regular file (a character device); pass - to read standard input\n"
+    )
+    result = invoke(["score-pairs", str(tmp_path), "--scorer", "checks"])
+    assert result.stderr == f"Error: {tmp_path}: is a folder, not a JSON lines file\n"
+
+
+def test_score_pairs_a_lone_surrogate_is_replaced_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"a": "\\ud800 5 people died.", "b": "7 people died."}\n', encoding="utf-8")
+    result = invoke(["score-pairs", str(path), "--scorer", "checks"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["a"] == "\ufffd 5 people died."
 
 
 def test_score_pairs_skip_invalid_counts_skipped_lines(tmp_path: Path) -> None:
@@ -874,13 +915,13 @@ def test_score_pairs_empty_input(tmp_path: Path, content: str) -> None:
     result = invoke(["score-pairs", str(path)])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == f"Error: {path}: no pairs to score\n"
+    assert result.stderr == f"Error: {path}: input is empty\n"  # as for documents
 
 
 def test_score_pairs_empty_stdin() -> None:
     result = invoke(["score-pairs"], input=named_stdin(""))
     assert result.exit_code == 2
-    assert result.stderr == "Error: <stdin>: no pairs to score\n"
+    assert result.stderr == "Error: <stdin>: input is empty\n"
 
 
 def test_score_pairs_nothing_valid_with_skip_invalid(tmp_path: Path) -> None:
@@ -897,9 +938,7 @@ def test_score_pairs_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.jsonl"
     result = invoke(["score-pairs", str(path)])
     assert result.exit_code == 2
-    assert result.stderr.endswith(
-        f"Error: Invalid value for '[PAIRS]': '{path}': No such file or directory\n"
-    )
+    assert result.stderr == f"Error: {path}: no such file\n"  # as diff and claims say it
 
 
 def test_score_pairs_output_file(pairs_file: Path, tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -13,6 +12,7 @@ import numpy as np
 
 from divergence.cli import cli
 from divergence.cli.options import model_options, progress_enabled, verbosity_options
+from divergence.documents import MAX_CHARS, read_json_lines
 from divergence.embeddings import get_embedder
 from divergence.errors import InputError
 from divergence.output import check_not_input
@@ -23,40 +23,35 @@ from divergence.scoring import get_scorer, score_texts
 log = logging.getLogger("divergence")
 
 
-def read_pairs(
-    stream: Iterable[bytes | str], name: str, skip_invalid: bool
-) -> Iterator[dict[str, Any]]:
+def read_pairs(path: str, skip_invalid: bool) -> list[dict[str, Any]]:
     """``{"id", "a", "b"}`` objects from JSON lines, with line numbers in every error."""
-    skipped = 0
-    for lineno, raw in enumerate(stream, 1):
-        try:
-            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        except UnicodeDecodeError:
-            problem = "invalid UTF-8"
+    name = "<stdin>" if path == "-" else path
+    records, skipped = [], 0
+    for lineno, record in read_json_lines(path):
+        if isinstance(record, InputError):
+            if not skip_invalid:
+                raise record
+            skipped += 1
+            continue
+        if not isinstance(record, dict):
+            problem = "expected an object"
+        elif not isinstance(record.get("a"), str) or not isinstance(record.get("b"), str):
+            problem = "needs string fields 'a' and 'b'"
+        elif max(len(record["a"]), len(record["b"])) > MAX_CHARS:
+            problem = f"a text longer than {MAX_CHARS:,} characters"
         else:
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                problem = f"invalid JSON: {e.msg}"
-            else:
-                if not isinstance(record, dict):
-                    problem = "expected an object"
-                elif not isinstance(record.get("a"), str) or not isinstance(record.get("b"), str):
-                    problem = "needs string fields 'a' and 'b'"
-                else:
-                    yield record
-                    continue
+            records.append(record)
+            continue
         if not skip_invalid:
             raise InputError(f"{name}:{lineno}: {problem}")
         skipped += 1
     if skipped:
         log.warning("%s: skipped %d invalid line%s", name, skipped, "" if skipped == 1 else "s")
+    return records
 
 
 @cli.command(name="score-pairs")
-@click.argument("pairs", type=click.File("rb"), default="-")
+@click.argument("pairs", default="-")
 @click.option(
     "-o",
     "--output",
@@ -68,7 +63,7 @@ def read_pairs(
 @model_options
 @verbosity_options
 def score_pairs_command(
-    pairs: Any, output: str | None, skip_invalid: bool, embedder: str | None, scorer: str | None
+    pairs: str, output: str | None, skip_invalid: bool, embedder: str | None, scorer: str | None
 ) -> None:
     """Score text pairs given as JSON lines {"id", "a", "b"} (id optional).
 
@@ -79,11 +74,10 @@ def score_pairs_command(
     Example:
         echo '{"id": 1, "a": "40 people died.", "b": "33 people died."}' | divergence score-pairs
     """
-    name = getattr(pairs, "name", "-")
-    name = "<stdin>" if name in ("-", "<stdin>") else name
+    name = "<stdin>" if pairs == "-" else pairs
     if output and output != "-" and name != "<stdin>":  # refused now, not after the work
         check_not_input(output, [name])
-    records = list(read_pairs(pairs, name, skip_invalid))
+    records = read_pairs(pairs, skip_invalid)
     if not records:
         raise InputError(f"{name}: no pairs to score")
     texts = [(r["a"], r["b"]) for r in records]
