@@ -163,7 +163,11 @@ def _document_claims(doc: Document, min_score: float, max_chars: int) -> list[Cl
         text = text[:max_chars]
     claims: list[Claim] = []
     recent: list[tuple[int, str]] = []  # (sentence index, speaker), the latest last
-    for index, (s_start, s_end) in enumerate(split_sentences(text)):
+    sentences = list(split_sentences(text))
+    # A document of one sentence is that sentence: a headline or a post given on its own is
+    # the claim, with or without a full stop (in an article, it would be a caption).
+    alone = len(sentences) == 1
+    for index, (s_start, s_end) in enumerate(sentences):
         dateline = _DATELINE.match(text[s_start:s_end])
         offset = s_start + (dateline.end() if dateline else 0)
         sentence = text[offset:s_end]
@@ -175,7 +179,7 @@ def _document_claims(doc: Document, min_score: float, max_chars: int) -> list[Cl
             speaker = who.speaker if who else _resolve(claim_text, index, recent)
             if speaker is not None:
                 recent.append((index, speaker))
-            score = checkworthiness(claim_text, clause=len(clauses) > 1)
+            score = checkworthiness(claim_text, clause=alone or len(clauses) > 1)
             if score < min_score:
                 continue
             claims.append(

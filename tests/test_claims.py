@@ -381,6 +381,15 @@ def test_checkworthiness_clause_may_lack_punctuation() -> None:
 # ---- extract_claims ----------------------------------------------------------------------
 
 
+def test_a_headline_given_alone_is_a_claim_but_not_inside_an_article() -> None:
+    headline = "Police say 12 killed in Kabul blast"
+    [claim] = extract_claims([Document(id="h", source="Wire", text=headline)])
+    assert claim.text == headline
+    article = f"{headline}\n\nThe blast hit a market on Monday, police said. Twelve died."
+    texts = [c.text for c in extract_claims([Document(id="a", source="Wire", text=article)])]
+    assert headline not in texts  # above an article it is a headline, not a sentence
+
+
 def test_cairo_claims_have_the_expected_speakers(cairo_claims: list[Claim]) -> None:
     speakers = {c.speaker for c in cairo_claims}
     for name in (
