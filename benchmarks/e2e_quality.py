@@ -1,7 +1,7 @@
 """End-to-end quality on real multi-outlet news, as a Markdown table for benchmarks/README.md.
 
 Usage: python benchmarks/e2e_quality.py [--datasets ../shared/datasets] [--stories 20]
-       [--scorer NAME] [--threshold 0.5] [--by speaker|outlet] [--seed 0] [--json OUT]
+       [--scorer NAME] [--threshold 0.5] [--by speaker|outlet] [--top-k 3] [--seed 0] [--json OUT]
        [--sets emergent,fnc1,claimdiff,day] [--heldout-only] [--also 0.3,0.5]
 
 Runs `divergence.compare` the way a user runs `divergence diff EVENT.jsonl`: one call per
@@ -694,6 +694,7 @@ def main() -> None:
     parser.add_argument("--scorer", default=None, help="passed to compare (default: its own)")
     parser.add_argument("--threshold", type=float, default=None, help="passed to compare")
     parser.add_argument("--by", default=None, help="passed to compare: speaker or outlet")
+    parser.add_argument("--top-k", type=int, default=None, help="passed to compare")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--sets", default="emergent,fnc1,claimdiff,day", help="comma-separated subset to run"
@@ -759,6 +760,8 @@ def main() -> None:
         options["threshold"] = args.threshold
     if args.by is not None:
         options["by"] = args.by
+    if args.top_k is not None:
+        options["top_k"] = args.top_k
     print(
         f"scorer {scorer.name}, embedder {embedder.model_id}, threshold "
         f"{args.threshold if args.threshold is not None else 'compare default'}, "
