@@ -239,10 +239,14 @@ def train_combiner(
         "reliability": reliability,
         "per_origin": per_origin,
         "weights": dict(zip(FEATURES, (round(w, 4) for w in combiner.weights), strict=True)),
-        "fires_on_fit_pairs": dict(zip(FEATURES, map(int, np.count_nonzero(x[fit_rows], axis=0)),
-                                       strict=True)),
-        "left_out": [f for f, n in zip(FEATURES, np.count_nonzero(x[fit_rows], axis=0),
-                                       strict=True) if n < MIN_FIRES],
+        "fires_on_fit_pairs": dict(
+            zip(FEATURES, map(int, np.count_nonzero(x[fit_rows], axis=0)), strict=True)
+        ),
+        "left_out": [
+            f
+            for f, n in zip(FEATURES, np.count_nonzero(x[fit_rows], axis=0), strict=True)
+            if n < MIN_FIRES
+        ],
     }
     combiner = Combiner(**{**combiner.__dict__, "card": card})
     out.mkdir(parents=True, exist_ok=True)

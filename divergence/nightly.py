@@ -7,8 +7,10 @@ claims when it is first read, a text's embedding per model id, a pair's score pe
 The classification of a night ``D`` with a window of ``N`` days (docs/nightly.md has more):
 
 - **window**: the claims of documents dated ``D-N+1`` .. ``D`` (their ISO ``published``
-  date, else the date first seen), plus every document first seen on ``D``; all pairs of
-  window claims are formed (pairing, embedding and scoring reuse the caches);
+  date, else the date first seen), plus every document first seen on ``D``; the window's
+  documents are grouped into stories (:mod:`divergence.stories`, unless ``stories="none"``)
+  and pairs of window claims are formed within each story (pairing, embedding and scoring
+  reuse the caches);
 - **active**: findings reported new or persisting on a day of the window before ``D``;
 - **resolved**: an active finding where a window claim from the same source as one side,
   *later* than that side (by date, then by the night it arrived) and with other words,
@@ -64,6 +66,7 @@ from divergence.scoring import (
 )
 from divergence.store import (
     SCHEMA_VERSION,
+    DocumentStory,
     FindingDay,
     FindingRecord,
     ScoredPair,
@@ -77,6 +80,15 @@ from divergence.store import (
     text_hash,
     user_dir,
 )
+from divergence.stories import (
+    Story,
+    StoryMode,
+    head,
+    lead,
+    single_story,
+    stories_from_distances,
+    story_distances,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -88,9 +100,10 @@ WINDOW_DAYS = 7
 #: The longest window: every date a Python date can hold (so "all of history" is 3652059d).
 MAX_WINDOW_DAYS = Date.max.toordinal()
 STATUSES = ("new", "persisting", "resolved")
+_STORY_COLUMNS = ["story", "story_label"]
 FINDING_COLUMNS = [
-    "finding_id", "status", "first_seen", "last_seen", "resolved_on", "resolved_by",
-    *PAIR_COLUMNS,
+    "finding_id", "status", *_STORY_COLUMNS, "first_seen", "last_seen", "resolved_on",
+    "resolved_by", *(c for c in PAIR_COLUMNS if c not in _STORY_COLUMNS),
 ]  # fmt: skip
 HISTORY_COLUMNS = [
     "date",
@@ -117,7 +130,8 @@ class NightlyResult:
     """One night's outcome.
 
     ``findings``: one row per finding reported for ``date`` (:data:`FINDING_COLUMNS`: its
-    id, status new/persisting/resolved, dates, then the pair as in a report). ``history``:
+    id, status new/persisting/resolved, the story of claim A's document that night (None
+    when it is not in the window), dates, then the pair as in a report). ``history``:
     one row per night (:data:`HISTORY_COLUMNS`). ``agreement``: source x source agreement
     over the window's pairs. ``summary`` is what ``summary.json`` holds; ``report`` the
     HTML page when one was written.
@@ -183,6 +197,7 @@ class _Settings:
     engine: Engine
     out: Path
     by: str
+    stories: StoryMode
     window_days: int
     threshold: float
     top_k: int
@@ -194,9 +209,10 @@ class _Settings:
 
     def options(self) -> dict[str, Any]:
         return {
-            "by": self.by, "window_days": self.window_days, "threshold": self.threshold,
-            "top_k": self.top_k, "min_similarity": self.min_similarity,
-            "min_topic": self.min_topic, "min_checkworthiness": self.min_checkworthiness,
+            "by": self.by, "stories": self.stories.value, "window_days": self.window_days,
+            "threshold": self.threshold, "top_k": self.top_k,
+            "min_similarity": self.min_similarity, "min_topic": self.min_topic,
+            "min_checkworthiness": self.min_checkworthiness,
         }  # fmt: skip
 
     def versions(self) -> dict[str, Any]:
@@ -219,6 +235,7 @@ def run_nightly(
     embedder: Embedder | str | None = None,
     scorer: ContradictionScorer | str | None = None,
     by: By | str = By.SPEAKER,
+    stories: StoryMode | str = StoryMode.AUTO,
     threshold: float | None = None,
     top_k: int = TOP_K,
     min_similarity: float = MIN_SIMILARITY,
@@ -240,6 +257,8 @@ def run_nightly(
     (the default: in this process) or ``"ray"`` (a local Ray instance, or ``$RAY_ADDRESS``),
     or an :class:`~divergence.engine.Engine` such as ``RayEngine("ray://head:10001")``,
     which the caller closes. Everything else runs here; the results are the same.
+    ``stories="auto"`` (the default) groups the window's documents into stories and pairs
+    claims only within one; ``"none"`` pairs across them all, as one story.
     ``timer`` collects seconds per stage (ingest, load models, embed, pair, score, ...).
     """
     day = parse_date(date)
@@ -247,6 +266,10 @@ def run_nightly(
         raise InputError(f"invalid window {window_days!r}: expected at least 1 day")
     if window_days > MAX_WINDOW_DAYS:
         raise InputError(f"invalid window {window_days!r}: at most {MAX_WINDOW_DAYS} days")
+    try:
+        mode = StoryMode(stories)
+    except ValueError:
+        raise InputError(f"invalid stories {stories!r}: expected auto or none") from None
     documents = _documents(inputs)
     runner = engine if isinstance(engine, Engine) else get_engine(engine)
     the_scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
@@ -257,8 +280,8 @@ def run_nightly(
         scorer=the_scorer,
         engine=runner,
         out=Path(out) if out else user_dir() / "reports",
-        by=By(by).value, window_days=window_days, threshold=threshold, top_k=top_k,
-        min_similarity=min_similarity, min_topic=min_topic,
+        by=By(by).value, stories=mode, window_days=window_days, threshold=threshold,
+        top_k=top_k, min_similarity=min_similarity, min_topic=min_topic,
         min_checkworthiness=min_checkworthiness, progress=progress,
         timer=timer or StageTimer(),
     )  # fmt: skip
@@ -330,13 +353,29 @@ class _Night:
             self.ingest(documents)
         with stage("read window"):
             window, stored, claims, active = self.read_window()
+            docs = self.window_documents(window)
         n = len(window)
-        vectors = self.embed(window)
+        # Leads are embedded only to be clustered: not for one document, nor with stories="none".
+        clustered = self.s.stories is StoryMode.AUTO and len(docs) > 1
+        leads = [lead(d) for d in docs] if clustered else []
+        cached = self.embed(
+            {**{c.text_hash: c.claim.text for c in window}, **{text_hash(t): t for t in leads}}
+        )
+        vectors = _matrix(cached, [c.text_hash for c in window])
+        with stage("find stories"):
+            if clustered:
+                lead_vectors = _matrix(cached, [text_hash(t) for t in leads])
+                grouping = stories_from_distances(docs, story_distances(docs, lead_vectors))
+            else:
+                grouping = [single_story(docs)] if docs else []
+            story_of = {h: story for story in grouping for h in story.doc_ids}
+            claim_stories = [story_of[c.doc_hash].id for c in window]
         with stage("pair"):
-            groups = duplicate_groups(claims[:n], vectors) if n else []
+            groups = duplicate_groups(claims[:n], vectors, stories=claim_stories) if n else []
             pairing = find_pairs(
                 claims[:n], vectors, by=self.s.by, top_k=self.s.top_k,
                 min_similarity=self.s.min_similarity, min_topic=self.s.min_topic, groups=groups,
+                stories=claim_stories,
             )  # fmt: skip
             pairs = pairing.pairs
             log.info("%s: %s", self.day, pairing.stats.describe())
@@ -355,10 +394,12 @@ class _Night:
         self.counts.update(
             claims_window=n,
             sources_window=len({c.source(self.s.by) for c in claims[:n]}),
+            stories_window=len(grouping),
             pairs_window=len(pairs),
         )
         with stage("record and write report"):
-            return self.finish(stored, claims, rows, scores, agreement_matrix(light, paired))
+            return self.finish(stored, claims, rows, scores, agreement_matrix(light, paired),
+                               story_of)  # fmt: skip
 
     def read_window(
         self,
@@ -379,6 +420,24 @@ class _Night:
             for c in stored
         ]  # fmt: skip
         return window, stored, claims, active
+
+    def window_documents(self, window: Sequence[StoredClaim]) -> list[Document]:
+        """The documents of the window's claims, in window order, as story clustering reads
+        them: the document hash as id (input ids repeat across outlets, and an article
+        updated in place keeps its id), the stored head as text."""
+        claim_texts: dict[str, list[str]] = {}
+        for c in window:  # a document's claims come together, in seq order
+            claim_texts.setdefault(c.doc_hash, []).append(c.claim.text)
+        stored = self.store.documents_by_hash(claim_texts)
+        docs = []
+        for h, texts in claim_texts.items():
+            d = stored[h]
+            # Stored before schema v3, without a head: its claims, in order, are all that is
+            # left of its text (check-worthy sentences only, so its lead is only close).
+            text = d.head if d.head is not None else head(" ".join(texts))
+            docs.append(Document(id=h, source=d.source, text=text, title=d.title,
+                                 published=d.published))  # fmt: skip
+        return docs
 
     # ---- stages ----
 
@@ -403,7 +462,8 @@ class _Night:
                 continue
             when = window_date(doc.published, self.day)
             fresh_docs.append(StoredDocument(h, doc.id, doc.source, doc.url, doc.published,
-                                             doc.title, self.day, when))  # fmt: skip
+                                             doc.title, self.day, when,
+                                             head(doc.text)))  # fmt: skip
             # One document at a time: its claims depend on it alone, never on what came with it.
             for seq, claim in enumerate(
                 extract_claims([doc], min_checkworthiness=self.s.min_checkworthiness), 1
@@ -420,17 +480,17 @@ class _Night:
         log.info("%s: %d documents read, %d already stored; %d claims first seen today",
                  self.day, len(unique), len(known), claims_new)  # fmt: skip
 
-    def embed(self, window: Sequence[StoredClaim]) -> NDArray[np.float32]:
-        """Vectors of the window's claims: from the cache, computing only what is missing."""
+    def embed(self, texts: Mapping[str, str]) -> dict[str, NDArray[np.float32]]:
+        """Vectors of texts by their hash (the window's claims, the leads of its documents):
+        from the cache, computing only what is missing."""
         model = self.s.embedder.model_id
-        texts = {c.text_hash: c.claim.text for c in window}
         cached = self.store.vectors(model, texts)
         missing = [h for h in texts if h not in cached]
         if missing:
             self.load(self.s.embedder)
         with (
             self.s.timer.stage("embed"),
-            progress_bar(len(missing), "embedding claims", enabled=self.s.progress) as update,
+            progress_bar(len(missing), "embedding", enabled=self.s.progress) as update,
         ):
             start = 0
             for vectors in self.s.engine.embed_chunks(
@@ -441,15 +501,13 @@ class _Night:
                 cached.update(zip(chunk, vectors, strict=True))
         self.counts.update(embeddings_computed=len(missing),
                            embeddings_reused=len(texts) - len(missing))  # fmt: skip
-        if not window:
-            return np.zeros((0, 0), dtype=np.float32)
         dims = sorted({v.shape[0] for v in cached.values()})
         if len(dims) > 1:
             raise StoreError(
                 f"{self.path}: embeddings stored for model {model!r} have {dims} dimensions; "
                 "two different models share that id"
             )
-        return np.vstack([cached[c.text_hash] for c in window]).astype(np.float32)
+        return cached
 
     def score(
         self, stored: Sequence[StoredClaim], claims: Sequence[Claim],
@@ -587,8 +645,10 @@ class _Night:
         rows: Sequence[_Row],
         scores: Mapping[tuple[int, int], Score],
         agreement: pd.DataFrame,
+        story_of: Mapping[str, Story],
     ) -> NightlyResult:
-        """Record the day's findings, then write its files; the run is done after both."""
+        """Record the day's findings and grouping, then write its files; the run is done
+        after both."""
         new = [
             (FindingRecord(r.id, stored[r.pair.a].key, stored[r.pair.b].key,
                            claims[r.pair.a].source(self.s.by), claims[r.pair.b].source(self.s.by),
@@ -603,9 +663,10 @@ class _Night:
                        stored[r.resolved_by].key if r.resolved_by is not None else None)
             for r in rows
         ]  # fmt: skip
-        self.store.record_findings(self.day, new, days)
+        grouping = [DocumentStory(h, story.id, story.label) for h, story in story_of.items()]
+        self.store.record_findings(self.day, new, days, stories=grouping)
 
-        findings = self.findings_frame(stored, claims, rows, scores)
+        findings = self.findings_frame(stored, claims, rows, scores, story_of)
         for status in STATUSES:
             self.counts[status] = sum(r.status == status for r in rows)
         self.counts["flagged"] = self.counts["new"] + self.counts["persisting"]
@@ -615,9 +676,9 @@ class _Night:
             "window_days": self.s.window_days,
             "counts": {k: counts[k] for k in (*STATUSES, "flagged")},
             **{k: counts[k] for k in ("documents_read", "documents_new", "documents_reused",
-                                      "claims_new", "claims_window", "pairs_window",
-                                      "pairs_scored", "pairs_reused", "embeddings_computed",
-                                      "embeddings_reused")},
+                                      "claims_new", "claims_window", "stories_window",
+                                      "pairs_window", "pairs_scored", "pairs_reused",
+                                      "embeddings_computed", "embeddings_reused")},
             "options": self.s.options(),
             "versions": self.s.versions(),
         }  # fmt: skip
@@ -652,8 +713,10 @@ class _Night:
         claims: Sequence[Claim],
         rows: Sequence[_Row],
         scores: Mapping[tuple[int, int], Score],
+        story_of: Mapping[str, Story],
     ) -> pd.DataFrame:
-        """The day's rows as a report's pairs, with the finding's id, status and dates first."""
+        """The day's rows as a report's pairs, with the finding's id, status, story and dates
+        first. The story is claim A's document's tonight (None out of the window)."""
         involved = sorted({i for r in rows for i in (r.pair.a, r.pair.b)})
         at = {
             i: k for k, i in enumerate(involved)
@@ -663,15 +726,19 @@ class _Night:
             [replace(r.pair, a=at[r.pair.a], b=at[r.pair.b]) for r in rows],
             [scores[r.pair.a, r.pair.b] for r in rows], by=self.s.by, threshold=self.s.threshold,
         )  # fmt: skip
-        frame = report.pairs
+        # build_report knows no stories here (its claims' doc ids are input ids, which may
+        # repeat): the story columns come from tonight's grouping, by document hash.
+        frame = report.pairs.drop(columns=_STORY_COLUMNS)
+        stories = [story_of.get(stored[r.pair.a].doc_hash) for r in rows]
         # build_report names claims by the ids given (store keys, unique); join on them.
         meta = pd.DataFrame(
             [{"claim_id_a": claims[r.pair.a].id, "claim_id_b": claims[r.pair.b].id,
-              "finding_id": r.id, "status": r.status, "first_seen": r.first_seen,
-              "last_seen": r.last_seen, "resolved_on": r.resolved_on,
+              "finding_id": r.id, "status": r.status,
+              "story": story.id if story else None, "story_label": story.label if story else None,
+              "first_seen": r.first_seen, "last_seen": r.last_seen, "resolved_on": r.resolved_on,
               "resolved_by": None if r.resolved_by is None else claims[r.resolved_by].text}
-             for r in rows],
-            columns=["claim_id_a", "claim_id_b", *FINDING_COLUMNS[:6]],
+             for r, story in zip(rows, stories, strict=True)],
+            columns=["claim_id_a", "claim_id_b", *FINDING_COLUMNS[:8]],
         )  # fmt: skip
         frame = frame.merge(meta, on=["claim_id_a", "claim_id_b"], how="inner", validate="1:1")
         readable = {c.key: c.claim.id for c in stored}
@@ -695,6 +762,15 @@ class _Row:
     last_seen: str
     resolved_on: str | None = None
     resolved_by: int | None = None
+
+
+def _matrix(
+    vectors: Mapping[str, NDArray[np.float32]], hashes: Sequence[str]
+) -> NDArray[np.float32]:
+    """The vectors of ``hashes``, one row each, in order."""
+    if not hashes:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.vstack([vectors[h] for h in hashes]).astype(np.float32)
 
 
 def window_date(published: str | None, first_seen: str) -> str:

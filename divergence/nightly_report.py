@@ -40,10 +40,11 @@ _MUTED = "#5f6b76"
 class NightlyResultLike(Protocol):
     """What the page reads from a nightly run.
 
-    ``findings``: one row per finding (``finding_id``, ``status``, ``first_seen``,
-    ``last_seen``, ``resolved_on`` and the report's pair columns); ``history``: one row per
-    run date (``date``, ``new``, ``persisting``, ``resolved``, ``flagged``); ``agreement``:
-    source x source agreement in [0, 1], NaN where two sources were never paired.
+    ``findings``: one row per finding (``finding_id``, ``status``, ``story_label`` if any,
+    ``first_seen``, ``last_seen``, ``resolved_on`` and the report's pair columns);
+    ``history``: one row per run date (``date``, ``new``, ``persisting``, ``resolved``,
+    ``flagged``); ``agreement``: source x source agreement in [0, 1], NaN where two sources
+    were never paired.
     """
 
     @property
@@ -226,6 +227,12 @@ def _resolved_by(row: Mapping[str, Any]) -> str:
     return f'<div class="note resolved-by">resolved by: “{html.escape(text)}”</div>' if text else ""
 
 
+def _story(row: Mapping[str, Any]) -> str:
+    """The story (event) the finding belongs to, when the job names it (``story_label``)."""
+    label = _text(row.get("story_label"))
+    return f'<div class="note story">story: {html.escape(label)}</div>' if label else ""
+
+
 def _scores_cell(row: Mapping[str, Any]) -> str:
     names = [("similarity", "similarity"), ("p_contradiction", "p(contradiction)"),
              ("p_entailment", "p(entailment)"), ("p_neutral", "p(neutral)")]  # fmt: skip
@@ -243,7 +250,8 @@ def _findings_table(frame: pd.DataFrame, testid: str, empty: str) -> str:
             f"{_status_cell(row)}"
             f'<td class="num score">{_fmt(row.get("divergence"))}</td>'
             f'<td class="what"><span class="kind">{html.escape(_kind(row))}</span>'
-            f'<div class="note">{_esc(row.get("note"))}</div>{_resolved_by(row)}</td>'
+            f'<div class="note">{_esc(row.get("note"))}</div>{_story(row)}'
+            f"{_resolved_by(row)}</td>"
             f"{_side(row, 'a')}{_side(row, 'b')}{_scores_cell(row)}</tr>"
         )
     head = ("<tr><th>status</th><th>divergence</th><th>kind</th><th>claim A</th>"

@@ -1,5 +1,5 @@
 """The nightly store: one SQLite file of documents, claims, cached embeddings and scores,
-findings with their day-by-day status, and a log of runs.
+findings with their day-by-day status, each night's stories, and a log of runs.
 
 The file is in WAL mode, so readers (``pandas.read_sql`` in a notebook) see the last
 committed state while a job writes, and every write transaction is short. The schema is
@@ -172,6 +172,19 @@ _V2 = [
     "CREATE INDEX finding_days_date ON finding_days (date, status)",
     "CREATE INDEX runs_date ON runs (date, status)",
 ]
+_V3 = [
+    # head: the first stories.TERM_WORDS words of the document's text, whitespace-joined,
+    # all that story clustering reads of it (lead() and the key terms); NULL for documents
+    # stored before version 3, whose text is then rebuilt from their claims.
+    "ALTER TABLE documents ADD COLUMN head TEXT",
+    """CREATE TABLE document_stories (
+        date TEXT NOT NULL,               -- the night that grouped its window's documents
+        doc_hash TEXT NOT NULL REFERENCES documents (hash),
+        story TEXT NOT NULL,              -- stories.story_id() of the story's document hashes
+        label TEXT NOT NULL,
+        PRIMARY KEY (date, doc_hash)
+    ) WITHOUT ROWID""",
+]
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -189,6 +202,7 @@ def _statements(statements: Sequence[str]) -> Migration:
 MIGRATIONS: list[Migration] = [
     _statements(_V1),  # v1: the tables
     _statements(_V2),  # v2: indexes for the nightly window and findings queries
+    _statements(_V3),  # v3: documents grouped into stories, each night
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -256,10 +270,12 @@ def check_schema(conn: sqlite3.Connection, name: str) -> None:
 
 
 #: Tables without a rowid are named by their primary key in messages.
-_ROW_KEYS = {"embeddings": ["model", "text_hash"], "finding_days": ["finding_id", "date"]}
+_ROW_KEYS = {"embeddings": ["model", "text_hash"], "finding_days": ["finding_id", "date"],
+             "document_stories": ["date", "doc_hash"]}  # fmt: skip
 _DATE_COLUMNS = {("documents", "first_seen"), ("documents", "window_date"),
                  ("findings", "first_seen"), ("findings", "last_seen"),
-                 ("findings", "resolved_on"), ("finding_days", "date"), ("runs", "date")}  # fmt: skip
+                 ("findings", "resolved_on"), ("finding_days", "date"), ("runs", "date"),
+                 ("document_stories", "date")}  # fmt: skip
 _DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 #: The storage classes (``typeof``) each declared type holds.
 _STORED = {"TEXT": ("text",), "INTEGER": ("integer",), "REAL": ("real", "integer"),
@@ -370,7 +386,8 @@ def _check_not_newer(version: int, name: str) -> None:
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A document as the store keeps it (its text is not kept: its claims are)."""
+    """A document as the store keeps it (its text is not kept: its claims are, and its
+    ``head``, the words story clustering reads; None when stored before schema version 3)."""
 
     hash: str
     id: str
@@ -380,6 +397,16 @@ class StoredDocument:
     title: str | None
     first_seen: str
     window_date: str
+    head: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentStory:
+    """The story a night put a document in: ``story`` is its id, ``label`` its key terms."""
+
+    doc_hash: str
+    story: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -508,6 +535,7 @@ def _spans(value: Any) -> tuple[Span, ...]:
 # ---- checking what is read back ---------------------------------------------------------------
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_STORY = re.compile(r"s[0-9a-f]{8}")
 _KINDS = frozenset(k.value for k in Kind)
 DAY_STATUSES = ("new", "persisting", "resolved")
 RUN_STATUSES = ("running", "done", "failed")
@@ -566,6 +594,13 @@ def _day(value: object, column: str) -> str:
     except ValueError:
         pass
     raise Corrupt(f"{column} {reprlib.repr(text)} is not a YYYY-MM-DD date")
+
+
+def _story(value: object) -> str:
+    text = _text(value, "story")
+    if _STORY.fullmatch(text):
+        return text
+    raise Corrupt(f"story {reprlib.repr(text)} is not a story id (s and 8 hex digits)")
 
 
 def _choice(value: object, column: str, allowed: Sequence[str | None]) -> str | None:
@@ -765,9 +800,9 @@ class Store:
         """Store new documents with their claims, in one transaction."""
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(d.hash, d.id, d.source, d.url, d.published, d.title, d.first_seen,
-                  d.window_date) for d in documents],
+                  d.window_date, d.head) for d in documents],
             )  # fmt: skip
             conn.executemany(
                 "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -775,6 +810,28 @@ class Store:
                   c.claim.text, c.text_hash, c.claim.start, c.claim.end, c.claim.checkworthiness,
                   c.claim.published) for c in claims],
             )  # fmt: skip
+
+    def documents_by_hash(self, hashes: Iterable[str]) -> dict[str, StoredDocument]:
+        """Stored documents by hash, every value checked."""
+        found: dict[str, StoredDocument] = {}
+        for chunk in _chunks(dict.fromkeys(hashes)):
+            sql = (
+                "SELECT hash, id, source, url, published, title, first_seen, window_date, head,"
+                f" rowid FROM documents WHERE hash IN ({_marks(len(chunk))})"
+            )
+            for h, did, source, url, published, title, fs, wd, head, rowid in self.conn.execute(
+                sql, chunk
+            ):
+                try:
+                    found[h] = StoredDocument(
+                        _text(h, "hash"), _text(did, "id"), _text(source, "source"),
+                        _maybe_text(url, "url"), _maybe_text(published, "published"),
+                        _maybe_text(title, "title"), _day(fs, "first_seen"),
+                        _day(wd, "window_date"), _maybe_text(head, "head"),
+                    )  # fmt: skip
+                except Corrupt as e:
+                    raise self._corrupt("documents", rowid, str(e)) from None
+        return found
 
     _CLAIMS = (
         "SELECT c.key, c.doc_hash, c.seq, c.id, d.id, c.outlet, c.speaker, c.text, c.text_hash,"
@@ -978,15 +1035,22 @@ class Store:
 
     def record_findings(
         self, day: str, new: Sequence[tuple[FindingRecord, str | None, float]],
-        days: Sequence[FindingDay],
+        days: Sequence[FindingDay], *, stories: Sequence[DocumentStory] | None = None,
     ) -> None:  # fmt: skip
         """Replace the findings reported for ``day``, in one transaction.
 
         ``new`` are findings first seen that day (with kind and divergence), ``days`` every
         row reported for it. The summary columns of every finding touched are recomputed
-        from its rows, so running a date again leaves the same state.
+        from its rows, so running a date again leaves the same state. ``stories``, when
+        given, replaces the day's grouping of documents in the same transaction.
         """
         with self.transaction() as conn:
+            if stories is not None:
+                conn.execute("DELETE FROM document_stories WHERE date = ?", (day,))
+                conn.executemany(
+                    "INSERT INTO document_stories VALUES (?, ?, ?, ?)",
+                    [(day, s.doc_hash, s.story, s.label) for s in stories],
+                )
             touched = {r[0] for r in conn.execute(
                 "SELECT finding_id FROM finding_days WHERE date = ?", (day,))}  # fmt: skip
             conn.execute("DELETE FROM finding_days WHERE date = ?", (day,))
@@ -1107,23 +1171,55 @@ class Store:
             " f.topic FROM {table} JOIN claims a ON a.key = f.claim_a"
             " JOIN claims b ON b.key = f.claim_b LEFT JOIN claims r ON r.key = {resolved}"
         )
+        # The story of claim_a's document on the night in question (NULL where that night
+        # did not group it): the last night a finding was reported, or the date asked for.
+        story = " LEFT JOIN document_stories s ON s.date = {night} AND s.doc_hash = a.doc_hash"
         if date is None:
             return self.query(
-                "SELECT f.id AS finding_id, f.status, f.first_seen, f.last_seen, f.resolved_on,"
-                " f.kind, f.divergence, "
+                "SELECT f.id AS finding_id, f.status, s.story, s.label AS story_label,"
+                " f.first_seen, f.last_seen, f.resolved_on, f.kind, f.divergence, "
                 + sides.format(table="findings f", resolved="f.resolved_by")
+                + story.format(night="COALESCE(f.resolved_on, f.last_seen)")
                 + " ORDER BY f.first_seen, f.id"
             )
         return self.query(
-            "SELECT d.date, f.id AS finding_id, d.status, f.first_seen, f.last_seen,"
-            " f.resolved_on, d.kind, d.divergence, "
+            "SELECT d.date, f.id AS finding_id, d.status, s.story, s.label AS story_label,"
+            " f.first_seen, f.last_seen, f.resolved_on, d.kind, d.divergence, "
             + sides.format(
                 table="finding_days d JOIN findings f ON f.id = d.finding_id",
                 resolved="d.resolved_by",
             )
+            + story.format(night="d.date")
             + " WHERE d.date = ? ORDER BY CASE d.status WHEN 'new' THEN 0"
             " WHEN 'persisting' THEN 1 ELSE 2 END, d.divergence DESC, f.id",
             (str(date),),
+        )
+
+    def stories(self, date: str | None = None) -> pd.DataFrame:
+        """One row per night and story (``date``'s only, when given): ``date``, ``story``,
+        ``label`` and its number of ``documents``. Every row is checked: its document must
+        be stored and its story id be one :func:`divergence.stories.story_id` makes."""
+        sql = (
+            "SELECT s.date, s.doc_hash, s.story, s.label, d.hash IS NOT NULL"
+            " FROM document_stories s LEFT JOIN documents d ON d.hash = s.doc_hash"
+            + (" WHERE s.date = ?" if date is not None else "")
+            + " ORDER BY s.date, s.story, s.doc_hash"
+        )
+        counts: dict[tuple[str, str, str], int] = {}
+        for day, doc_hash, story, label, stored in self.conn.execute(
+            sql, () if date is None else (str(date),)
+        ):
+            try:
+                key = (_day(day, "date"), _story(story), _text(label, "label"))
+                if not stored:
+                    raise Corrupt(f"doc_hash {reprlib.repr(doc_hash)} is not stored")
+            except Corrupt as e:
+                where = f"{reprlib.repr(day)}, {reprlib.repr(doc_hash)}"
+                raise self._corrupt("document_stories", where, str(e)) from None
+            counts[key] = counts.get(key, 0) + 1
+        return pd.DataFrame(
+            [(*key, n) for key, n in counts.items()],
+            columns=["date", "story", "label", "documents"],
         )
 
     def runs(self) -> pd.DataFrame:

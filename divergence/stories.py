@@ -54,7 +54,9 @@ EMBEDDING_WEIGHT = 0.5
 #: Sentences, and at most words, of the text embedded with the title (the lead).
 LEAD_SENTENCES = 3
 LEAD_WORDS = 100
-#: Words of the text (after the title) whose key terms count.
+#: Words of the text (after the title) whose key terms count. At least LEAD_WORDS: the
+#: nightly store keeps only these words of a document (:func:`head`) and rebuilds the lead
+#: from them.
 TERM_WORDS = 400
 #: Key terms are compared by this many first letters: "Israel"/"Israeli", "quake"/"quakes".
 STEM_CHARS = 6
@@ -109,6 +111,15 @@ def lead(document: Document) -> str:
     sentences = _SENTENCE_END.split(document.text.strip(), maxsplit=LEAD_SENTENCES)
     words = " ".join(sentences[:LEAD_SENTENCES]).split()[:LEAD_WORDS]
     return " ".join([*(document.title or "").split(), *words])
+
+
+def head(text: str) -> str:
+    """The first :data:`TERM_WORDS` words of a text, joined by single spaces: all that
+    :func:`lead` and the key terms read of it, so a document with its text cut to its head
+    (and its title kept) gives the same lead and key terms. Sentence ends are found at the
+    whitespace after their punctuation, word by word, so joining by one space moves none,
+    and the lead's :data:`LEAD_WORDS` are within the head's words."""
+    return " ".join(text.split()[:TERM_WORDS])
 
 
 def _term_text(document: Document) -> str:

@@ -47,7 +47,8 @@ from tests.fakes import HashingEmbedder
 NIGHTLY = Path(__file__).parent / "data" / "nightly"
 N1, N2, N3 = "2024-04-08", "2024-04-09", "2024-04-10"
 #: Every table but the run log, which a re-run extends.
-TABLES = ["documents", "claims", "embeddings", "pairs", "findings", "finding_days"]
+TABLES = ["documents", "claims", "embeddings", "pairs", "findings", "finding_days",
+          "document_stories"]  # fmt: skip
 WORK = {"documents_reused", "embeddings_computed", "embeddings_reused", "pairs_scored",
         "pairs_reused"}  # fmt: skip
 
@@ -217,7 +218,9 @@ def test_outputs_are_written_atomically(tmp_path: Path) -> None:
     assert summary["date"] == N2 and summary["window_days"] == 7
     assert summary["counts"] == {"new": 1, "persisting": 1, "resolved": 1, "flagged": 2}
     assert summary["documents_new"] == 4 and summary["claims_new"] == 6
-    assert summary["embeddings_computed"] == 4 and summary["embeddings_reused"] == 7
+    # 4 new claims and 4 leads (the new documents'); 7 claims and 4 leads cached.
+    assert summary["embeddings_computed"] == 8 and summary["embeddings_reused"] == 11
+    assert summary["stories_window"] == 3 and summary["options"]["stories"] == "auto"
     assert summary["versions"]["schema"] == SCHEMA_VERSION
     assert summary["versions"]["embedder"] == HashingEmbedder.model_id
     assert summary["versions"]["scorer"] == "checks"
@@ -247,8 +250,9 @@ class CountingScorer(CheckScorer):
 def test_an_unchanged_corpus_is_never_embedded_or_scored_again(tmp_path: Path) -> None:
     embedder, scorer = CountingEmbedder(), CountingScorer()
     first = run(tmp_path, N1, embedder=embedder, scorer=scorer)
+    # 7 claims and the leads of the 4 documents, to group them into stories
     assert (
-        len(embedder.texts) == len(set(embedder.texts)) == first.counts["embeddings_computed"] == 7
+        len(embedder.texts) == len(set(embedder.texts)) == first.counts["embeddings_computed"] == 11
     )
     assert len(scorer.pairs) == first.counts["pairs_scored"] > 0
 
@@ -257,11 +261,12 @@ def test_an_unchanged_corpus_is_never_embedded_or_scored_again(tmp_path: Path) -
     again = run(tmp_path, N1, embedder=embedder, scorer=scorer)
     assert embedder.texts == [] and scorer.pairs == []
     assert again.counts["embeddings_computed"] == again.counts["pairs_scored"] == 0
-    assert again.counts["embeddings_reused"] == 7
+    assert again.counts["embeddings_reused"] == 11
 
     second = run(tmp_path, N2, embedder=embedder, scorer=scorer)
-    # Only the new texts: the article sent again and the updated one's old sentences are cached.
-    assert len(embedder.texts) == second.counts["embeddings_computed"] == 4
+    # Only the new texts: the article sent again and the updated one's old sentences are
+    # cached; 4 new claims, and the leads of the 4 new documents (the updated one's is new).
+    assert len(embedder.texts) == second.counts["embeddings_computed"] == 8
     assert CORRECTION in embedder.texts
     assert len(scorer.pairs) == second.counts["pairs_scored"]
 
@@ -269,7 +274,7 @@ def test_an_unchanged_corpus_is_never_embedded_or_scored_again(tmp_path: Path) -
         model_id = "another-model"
 
     third = run(tmp_path, N2, embedder=Other())  # the cache is per model id
-    assert third.counts["embeddings_computed"] == 11
+    assert third.counts["embeddings_computed"] == 11 + 8  # every claim and lead
 
 
 def test_the_same_date_twice_leaves_the_same_state(tmp_path: Path) -> None:
@@ -316,6 +321,7 @@ def test_a_failed_run_is_completed_by_the_next_run_of_its_date(tmp_path: Path) -
     assert sql(db, "SELECT date, status FROM runs ORDER BY id") == [(N1, "done"), (N2, "failed")]
     assert sql(db, f"SELECT COUNT(*) FROM documents WHERE first_seen = '{N2}'") == [(4,)]
     assert sql(db, f"SELECT COUNT(*) FROM finding_days WHERE date = '{N2}'") == [(0,)]
+    assert sql(db, f"SELECT COUNT(*) FROM document_stories WHERE date = '{N2}'") == [(0,)]
     assert not (tmp_path / "out" / N2).exists()
 
     run(tmp_path, N2)
@@ -449,7 +455,7 @@ def test_cli_profile_splits_the_time_and_a_cached_rerun_loads_no_model(tmp_path:
     assert first.exit_code == 1, first.output
     assert stages(first.stderr) == [
         "read inputs", "ingest and extract claims", "read window", "load models", "embed",
-        "pair", "score", "classify", "record and write report",
+        "find stories", "pair", "score", "classify", "record and write report",
     ]  # fmt: skip
     assert re.search(r"^pairs: \d+ in the window; [1-9]\d* sent to the scorer, 0 from the cache$",
                      first.stderr, re.M)  # fmt: skip

@@ -217,6 +217,16 @@ def test_resolved_findings_name_the_claim_that_resolved_them(result: FakeNightly
     assert page.count("resolved by:") == 1
 
 
+def test_findings_name_their_story(result: FakeNightly) -> None:
+    findings = result.findings.assign(story_label=None)  # PAIR_COLUMNS' story_label: None
+    findings.loc[findings["finding_id"] == "f1", "story_label"] = f"Cairo, talks {SCRIPT}"
+    page = render_nightly_html(replace(result, findings=findings))
+    table = section(page, "divergences", "</table>")
+    row = table[table.index('data-finding-id="f1"') :].split("</tr>")[0]
+    assert f'<div class="note story">story: Cairo, talks {html.escape(SCRIPT)}</div>' in row
+    assert page.count("story:") == 1  # none for findings without a story
+
+
 def test_each_row_shows_both_sides_status_and_scores(result: FakeNightly) -> None:
     table = section(render_nightly_html(result), "divergences", "</table>")
     row = table[table.index('data-finding-id="f1"') :].split("</tr>")[0]

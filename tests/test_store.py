@@ -5,6 +5,7 @@ from __future__ import annotations
 import reprlib
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from divergence.scoring import Score
 from divergence.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    DocumentStory,
     FindingDay,
     FindingRecord,
     ScoredPair,
@@ -32,7 +34,8 @@ from divergence.store import (
     user_dir,
 )
 
-TABLES = {"claims", "documents", "embeddings", "finding_days", "findings", "pairs", "runs"}
+TABLES = {"claims", "document_stories", "documents", "embeddings", "finding_days", "findings",
+          "pairs", "runs"}  # fmt: skip
 
 
 def sql(path: Path, statement: str) -> list[tuple[object, ...]]:
@@ -84,7 +87,7 @@ def test_db_path_resolution_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 def test_fresh_database_is_at_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "fresh.db"  # the folder is created
     Store(path).close()
-    assert version(path) == SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert version(path) == SCHEMA_VERSION == len(MIGRATIONS) == 3
     assert tables(path) == TABLES
 
 
@@ -104,6 +107,27 @@ def test_older_database_is_upgraded_in_place(tmp_path: Path) -> None:
     assert version(path) == SCHEMA_VERSION
     indexes = {r[0] for r in sql(path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"documents_window", "finding_days_date", "runs_date"} <= indexes
+
+
+def test_version_2_database_gains_heads_and_stories(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    doc = a_document()
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:  # as v2 created it
+        for migration in MIGRATIONS[:2]:
+            migration(conn)
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.hash, doc.id, doc.source, doc.url, doc.published, doc.title, doc.first_seen,
+             doc.window_date),
+        )  # fmt: skip
+    with Store(path) as store:
+        assert store.documents_by_hash([doc.hash]) == {doc.hash: doc}  # head None: not stored
+        assert store.stories().empty
+    assert version(path) == SCHEMA_VERSION == 3
+    assert tables(path) == TABLES
+    columns = [r[1] for r in sql(path, "PRAGMA table_info(documents)")]
+    assert columns[-2:] == ["window_date", "head"]
 
 
 def test_newer_database_raises_one_line(tmp_path: Path) -> None:
@@ -165,9 +189,10 @@ def test_readers_read_while_a_write_transaction_is_open(tmp_path: Path) -> None:
         with store.transaction() as conn:
             doc = a_document("Second.")
             conn.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.hash, "a2", doc.source, None, None, None, doc.first_seen, doc.window_date),
-            )
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.hash, "a2", doc.source, None, None, None, doc.first_seen, doc.window_date,
+                 None),
+            )  # fmt: skip
             # A notebook's reader sees the last committed state, without waiting.
             frame = pd.read_sql("SELECT id FROM documents ORDER BY id", reader)
             assert frame["id"].tolist() == ["a1"]
@@ -250,7 +275,7 @@ def test_readers_on_an_empty_store(tmp_path: Path) -> None:
 
 
 def test_documents_and_claims(tmp_path: Path) -> None:
-    doc = a_document()
+    doc = replace(a_document(), head="Forty people were killed, officials said.")
     claim = Claim("a1#1", "a1", "Outlet A", "officials", "Forty people were killed.", 0, 25, 0.9)
     stored = StoredClaim(f"{doc.hash}#1", doc.hash, 1, claim, text_hash(claim.text),
                          doc.first_seen, doc.window_date)  # fmt: skip
@@ -262,6 +287,7 @@ def test_documents_and_claims(tmp_path: Path) -> None:
         assert store.claims_by_key([stored.key]) == {stored.key: stored}
         assert store.count_first_seen("2024-04-08") == (1, 1)
         assert store.documents()["claims"].tolist() == [1]
+        assert store.documents_by_hash([doc.hash, "other"]) == {doc.hash: doc}
         with pytest.raises(sqlite3.IntegrityError):  # the hash is the document's identity
             store.add_documents([doc], [])
 
@@ -269,11 +295,17 @@ def test_documents_and_claims(tmp_path: Path) -> None:
 # ---- a damaged database is refused with one line --------------------------------------------
 
 DAY = "2024-04-08"
+STORY = "s0123abcd"
+
+
+def filled_document() -> StoredDocument:
+    return a_document("Forty people were killed. Thirty-three people died.")
 
 
 def filled(path: Path) -> Path:
-    """A store with one of everything: two claims, a vector, a score, a finding, a run."""
-    doc = a_document("Forty people were killed. Thirty-three people died.")
+    """A store with one of everything: two claims, a vector, a score, a finding, a run, a
+    story."""
+    doc = filled_document()
     claims = [
         StoredClaim(
             f"{doc.hash}#{n}",
@@ -297,8 +329,10 @@ def filled(path: Path) -> Path:
         store.add_documents([doc], claims)
         store.add_vectors("m", [(claims[0].text_hash, np.ones(3, dtype=np.float32))])
         store.add_scores([ScoredPair("k", "checks", 0.5, "ha", "hb", score, DAY)])
+        grouping = [DocumentStory(doc.hash, STORY, "people, killed")]
         store.record_findings(DAY, [(record, "numeric", 0.7)],
-                              [FindingDay(fid, DAY, "new", "numeric", 0.7)])  # fmt: skip
+                              [FindingDay(fid, DAY, "new", "numeric", 0.7)],
+                              stories=grouping)  # fmt: skip
         run = store.start_run(DAY, {}, {})
         store.finish_run(run, {"new": 1})
     return path
@@ -323,12 +357,31 @@ def read_all(store: Store) -> None:
     )
     store.history()
     store.last_run_date()
+    store.stories()
+    store.documents_by_hash(r[0] for r in store.conn.execute("SELECT hash FROM documents"))
 
 
 def test_a_sound_store_reads_back_everything(tmp_path: Path) -> None:
     with Store(filled(tmp_path / "ok.db")) as store:
         read_all(store)
         assert store.history()["new"].tolist() == [1]
+        assert store.stories().values.tolist() == [[DAY, STORY, "people, killed", 1]]
+        # the story of claim_a's document, that night
+        assert store.findings()[["story", "story_label"]].values.tolist() == [
+            [STORY, "people, killed"]
+        ]
+        assert store.findings(DAY)["story"].tolist() == [STORY]
+
+
+def test_a_nights_grouping_is_replaced_with_its_findings(tmp_path: Path) -> None:
+    path = filled(tmp_path / "g.db")
+    with Store(path) as store:
+        doc_hash = store.conn.execute("SELECT hash FROM documents").fetchone()[0]
+        store.record_findings(DAY, [], [])  # no grouping given: the night's is kept
+        assert len(store.stories(DAY)) == 1
+        store.record_findings(DAY, [], [], stories=[DocumentStory(doc_hash, "s99999999", "x")])
+        assert store.stories().values.tolist() == [[DAY, "s99999999", "x", 1]]
+        assert store.findings().empty  # the findings first seen that night went with it
 
 
 FIX = "; restore the database from a backup"
@@ -356,6 +409,13 @@ FIX = "; restore the database from a backup"
          "corrupt pairs row 1: p_neutral is text, expected a real number"),
         ("UPDATE embeddings SET vector = 'text'",
          "corrupt embeddings row 'm', {th}: vector is text, expected a blob"),
+        ("UPDATE documents SET head = x'00'", "corrupt documents row 1: head is a blob, expected text"),
+        ("UPDATE document_stories SET story = x'07'",
+         "corrupt document_stories row '2024-04-08', {dh}: story is a blob, expected text"),
+        ("UPDATE document_stories SET label = x'00'",
+         "corrupt document_stories row '2024-04-08', {dh}: label is a blob, expected text"),
+        ("UPDATE document_stories SET date = 'tonight'",
+         "corrupt document_stories row 'tonight', {dh}: date 'tonight' is not a YYYY-MM-DD date"),
     ],
 )  # fmt: skip
 def test_values_of_the_wrong_type_are_refused_on_open(
@@ -366,12 +426,13 @@ def test_values_of_the_wrong_type_are_refused_on_open(
         fid = store.conn.execute("SELECT id FROM findings").fetchone()[0]
     damaged(path, statement)
     th = reprlib.repr(text_hash("Forty people were killed."))
+    dh = reprlib.repr(filled_document().hash)
     for readonly in (False, True):
         with pytest.raises(StoreError) as info:
             Store(path, readonly=readonly)
         table = statement.split()[1]
         assert str(info.value) in (
-            f"{path}: {message.format(th=th, fid=fid)}{FIX}",
+            f"{path}: {message.format(th=th, fid=fid, dh=dh)}{FIX}",
             f"{path}: the database fails its integrity check (CHECK constraint failed in "
             f"{table}); restore it from a backup",
         )
@@ -407,6 +468,17 @@ def test_values_of_the_wrong_type_are_refused_on_open(
         ("UPDATE runs SET counts = '[1]'", "corrupt runs row 1: counts are not a JSON object"),
         ("DELETE FROM claims WHERE seq = 1",
          "corrupt findings row 1: claim_a {key} is not stored"),
+        ("UPDATE document_stories SET doc_hash = 'gone'",
+         "corrupt document_stories row '2024-04-08', 'gone': doc_hash 'gone' is not stored"),
+        ("UPDATE document_stories SET story = 'story 1'",
+         "corrupt document_stories row '2024-04-08', {dh}: story 'story 1' is not a story id "
+         "(s and 8 hex digits)"),
+        ("UPDATE document_stories SET date = '2024-02-30'",
+         "corrupt document_stories row '2024-02-30', {dh}: date '2024-02-30' is not a "
+         "YYYY-MM-DD date"),
+        ("UPDATE document_stories SET story = 7",  # TEXT affinity: stored as '7'
+         "corrupt document_stories row '2024-04-08', {dh}: story '7' is not a story id "
+         "(s and 8 hex digits)"),
     ],
 )  # fmt: skip
 def test_wrong_contents_are_refused_when_read(tmp_path: Path, statement: str, message: str) -> None:
@@ -418,7 +490,8 @@ def test_wrong_contents_are_refused_when_read(tmp_path: Path, statement: str, me
     with Store(path) as store, pytest.raises(StoreError) as info:
         read_all(store)
     th = reprlib.repr(text_hash("Forty people were killed."))
-    expected = message.format(key=reprlib.repr(key), fid=fid, th=th)
+    dh = reprlib.repr(filled_document().hash)
+    expected = message.format(key=reprlib.repr(key), fid=fid, th=th, dh=dh)
     assert str(info.value) == f"{path}: {expected}{FIX}"
 
 

@@ -14,6 +14,7 @@ from divergence.cli.options import (
     model_options,
     profile_option,
     progress_enabled,
+    stories_option,
     verbosity_options,
 )
 from divergence.documents import load_documents
@@ -68,6 +69,7 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @model_options
 @click.option("--by", type=click.Choice([b.value for b in By]), default=By.SPEAKER.value,
               show_default=True, help="Compare the speakers quoted, or the outlets printing them.")  # fmt: skip
+@stories_option
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               envvar="DIVERGENCE_THRESHOLD",
               help=f"Flag pairs whose divergence reaches this [default: {CALIBRATED_THRESHOLD} on "
@@ -98,6 +100,7 @@ def nightly_command(
     embedder: str | None,
     scorer: str | None,
     by: str,
+    stories: str,
     threshold: float | None,
     top_k: int,
     min_similarity: float,
@@ -110,8 +113,9 @@ def nightly_command(
 
     INPUTS are files or folders as for ``diff``; articles already in the database are
     skipped, and claims, embeddings and scores are computed once and kept. New claims are
-    compared against the last --window days. Writes findings.parquet, findings.csv,
-    summary.json (and report.html) to OUT/DATE/ and prints one summary line.
+    compared against the last --window days, within the story (event) of their document.
+    Writes findings.parquet, findings.csv, summary.json (and report.html) to OUT/DATE/ and
+    prints one summary line.
     Exit status: 0 no new findings, 1 new findings, 2 trouble.
 
     \b
@@ -133,7 +137,7 @@ def nightly_command(
     with runner:
         result = run_nightly(
             documents, db=db, out=out, date=date, window_days=window, embedder=embedder,
-            scorer=scorer, by=by, threshold=threshold, top_k=top_k,
+            scorer=scorer, by=by, stories=stories, threshold=threshold, top_k=top_k,
             min_similarity=min_similarity, min_topic=min_topic, progress=progress_enabled(),
             engine=runner, timer=timer,
         )  # fmt: skip
