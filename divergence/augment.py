@@ -205,3 +205,52 @@ def agent_variants(sentence: str, pool: list[str], rng: random.Random) -> list[t
     elif replacement.startswith("The "):
         replacement = "the " + replacement[4:]
     return [(sentence[:start] + replacement + sentence[start + len(agent) :], "contradiction")]
+
+
+# ---- restatements ----------------------------------------------------------------------------
+# Wire copy reprinted by another outlet: the same facts with another spelling, another name
+# for the same party, a contraction or a number written out. The agent and number variants
+# above teach "one word changed, so they disagree"; these teach where that stops.
+_SPELLINGS = [
+    ("authorized", "authorised"), ("organized", "organised"), ("recognized", "recognised"),
+    ("criticized", "criticised"), ("apologized", "apologised"), ("mobilized", "mobilised"),
+    ("organization", "organisation"), ("defense", "defence"), ("center", "centre"),
+    ("labor", "labour"), ("neighboring", "neighbouring"), ("favor", "favour"),
+    ("airstrikes", "air strikes"), ("airstrike", "air strike"), ("ceasefire", "cease-fire"),
+    ("percent", "per cent"), ("program", "programme"), ("toward", "towards"),
+]  # fmt: skip
+_ALIASES = [
+    ("Islamic State", "ISIS"), ("the United States", "the U.S."), ("United States", "US"),
+    ("the United Nations", "the UN"), ("United Nations", "U.N."),
+    ("the European Union", "the EU"), ("Britain", "the UK"),
+    ("the Pentagon", "the US Defense Department"),
+]  # fmt: skip
+_CONTRACTIONS = [
+    ("did not", "didn't"), ("does not", "doesn't"), ("was not", "wasn't"),
+    ("were not", "weren't"), ("is not", "isn't"), ("are not", "aren't"),
+    ("has not", "hasn't"), ("have not", "haven't"), ("will not", "won't"), ("cannot", "can't"),
+]  # fmt: skip
+_NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_SWAPS = [*_SPELLINGS, *_ALIASES, *_CONTRACTIONS,
+          *((w, str(n)) for n, w in enumerate(_NUMBER_WORDS, 2))]  # fmt: skip
+_SWAP = [
+    (re.compile(r"\b" + re.escape(x) + r"\b"), re.compile(r"\b" + re.escape(y) + r"\b"), x, y)
+    for x, y in _SWAPS
+]
+
+
+def restated_variants(sentence: str, rng: random.Random) -> list[tuple[str, str]]:
+    """The sentence with one or two words respelled, a party named another way, a
+    contraction or a small number written the other way: ``entailment``."""
+    options = []
+    for left, right, x, y in _SWAP:
+        if left.search(sentence):
+            options.append((left, y))
+        elif right.search(sentence):
+            options.append((right, x))
+    if not options:
+        return []
+    variant = sentence
+    for pattern, text in rng.sample(options, min(len(options), rng.choice([1, 1, 2]))):
+        variant = pattern.sub(text, variant, count=1)
+    return [(variant, "entailment")]

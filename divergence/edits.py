@@ -908,6 +908,23 @@ def find_edits(a: str, b: str) -> list[Edit] | None:
     return edits
 
 
+#: Edits weaker than this (another word, another name for the same party) are not findings.
+MEANINGFUL = 0.5
+
+
+def restated(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` reprinted with nothing meaningful changed: near-duplicates
+    whose changes are all style, spelling, detail or another name for one party ("Islamic
+    State" / "ISIS", "authorized" / "authorised", "spoke to the AP" / "spoke").
+
+    Not a verdict: a reworded phrase can hide a real change ("was arrested" / "escaped an
+    attempted arrest"), so the combiner weighs this against the model (a feature), rather
+    than overruling it.
+    """
+    edits = find_edits(a, b)
+    return edits is not None and all(e.strength < MEANINGFUL for e in edits)
+
+
 def check_edit(a: str, b: str) -> Finding | None:
     """One sentence reprinted with a checkable change, as a :attr:`Kind.EDIT` finding.
 

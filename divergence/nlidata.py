@@ -247,20 +247,29 @@ def guess_format(path: str | Path) -> str:
 
 def augmented(sentences: Sequence[str], *, seed: int = 0) -> dict[str, list[LabeledPair]]:
     """Every kind of labelled variant of ``sentences``, by kind: ``negation-number``
-    (:func:`augment`), ``modal``, ``quantity`` and ``agent`` (:mod:`divergence.augment`).
+    (:func:`augment`), ``modal``, ``quantity``, ``agent`` and ``restated``
+    (:mod:`divergence.augment`).
     Sides are shuffled so the model learns each change in both directions."""
-    from divergence.augment import agent_variants, agents_in, modal_variants, quantity_variants
+    from divergence.augment import (
+        agent_variants,
+        agents_in,
+        modal_variants,
+        quantity_variants,
+        restated_variants,
+    )
 
     rng = random.Random(seed)
     pool = sorted({a for s in sentences for a in agents_in(s)})
     kinds: dict[str, list[LabeledPair]] = {"negation-number": augment(sentences, seed=seed)}
-    for kind in ("modal", "quantity", "agent"):
+    for kind in ("modal", "quantity", "agent", "restated"):
         made = []
         for s in sentences:
             if kind == "modal":
                 variants = modal_variants(s, rng)
             elif kind == "quantity":
                 variants = quantity_variants(s, rng)
+            elif kind == "restated":
+                variants = restated_variants(s, rng)
             else:
                 variants = agent_variants(s, pool, rng)
             for variant, label in variants:

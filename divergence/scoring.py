@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from divergence.checks import Finding, Kind, combine, run_checks
 from divergence.combine import Combiner, features
-from divergence.edits import check_edit
+from divergence.edits import MEANINGFUL, check_edit
 from divergence.embeddings import Backend
 from divergence.errors import ModelError, UnknownModel
 from divergence.terms import key_terms, term_overlap
@@ -249,7 +249,7 @@ class Score:
 
 
 #: Edits weaker than this (another word, another name for the same party) are not findings.
-EDIT_MIN_STRENGTH = 0.5
+EDIT_MIN_STRENGTH = MEANINGFUL
 
 
 def typed_findings(

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from divergence.augment import agent_variants, agents_in, modal_variants, quantity_variants
+from divergence.augment import (
+    agent_variants,
+    agents_in,
+    modal_variants,
+    quantity_variants,
+    restated_variants,
+)
+from divergence.edits import restated
 
 
 def rng() -> random.Random:
@@ -94,3 +101,29 @@ def test_agent_swap_is_contradiction_and_keeps_the_sentence() -> None:
 
 def test_agent_swap_never_uses_an_agent_already_named() -> None:
     assert agent_variants("Hamas attacked the post.", ["Hamas"], rng()) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Islamic State fighters seized the town in June, officials said on Monday.",
+         "ISIS fighters seized the town in June, officials said on Monday."),
+        ("He was not authorized to speak.", {"He wasn't authorized to speak.",
+                                             "He was not authorised to speak.",
+                                             "He wasn't authorised to speak."}),
+        ("Five people died in the air strikes.", {"Five people died in the airstrikes."}),
+    ],
+)  # fmt: skip
+def test_restated_variants_are_entailment_and_the_edit_check_agrees(
+    sentence: str, expected: str | set[str]
+) -> None:
+    [(variant, label)] = restated_variants(sentence, rng())
+    assert label == "entailment"
+    assert variant in ({expected} if isinstance(expected, str) else expected)
+    # What the model is taught to read as the same claim, the edit check calls a reprint
+    # with nothing meaningful changed.
+    assert restated(sentence, variant)
+
+
+def test_a_sentence_with_nothing_to_respell_has_no_restatement() -> None:
+    assert restated_variants("The storm hit the coast on Monday.", rng()) == []

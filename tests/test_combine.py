@@ -43,6 +43,17 @@ def test_features_line_up_with_their_names() -> None:
     assert named["check_numeric"] == 0.95 and named["check_negation"] == 0.0
     assert named["checks_any"] == 0.95 and named["check_x_topic"] == pytest.approx(0.475)
     assert 0 < named["token_similarity"] <= 1
+    # "people" added, nothing checkable changed: a restatement.
+    assert named["restated"] == 1.0 and named["restated_x_contradiction"] == pytest.approx(0.2)
+
+
+def test_a_reprint_with_another_name_for_one_party_is_marked_restated() -> None:
+    a = "Islamic State fighters seized the town in June, officials said."
+    b = "ISIS fighters seized the town in June, officials said."
+    named = dict(zip(FEATURES, features(a, b, [0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [], 1.0),
+                     strict=True))  # fmt: skip
+    assert named["restated"] == 1.0
+    assert named["restated_x_contradiction"] == pytest.approx(0.8)
 
 
 def test_fit_learns_that_a_check_on_noise_is_not_a_disagreement() -> None:

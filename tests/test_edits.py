@@ -17,6 +17,7 @@ from divergence.edits import (
     find_edits,
     normalised_text,
     reprint_pairs,
+    restated,
     token_similarity,
     word_diff,
 )
@@ -387,3 +388,26 @@ def test_the_documented_plug_in_path() -> None:
     assert pairs == [(0, 1)]
     findings = [check_edit(claims[i].text, claims[j].text) for i, j in pairs]
     assert [f.note if f else None for f in findings] == ["number: Seventeen vs Nineteen"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        # Reprints with nothing meaningful changed (sentences written for this test).
+        ("Islamic State fighters seized the town in June, officials said.",
+         "ISIS fighters seized the town in June, officials said.", True),
+        ("The official spoke to the AP on condition of anonymity as he was not authorized.",
+         "The official spoke on condition of anonymity as he was not authorised.", True),
+        # A checkable change: an edit, not a restatement.
+        ("17 crew remain missing after the ferry sank.",
+         "19 crew remain missing after the ferry sank.", False),
+        ("The strike was probably carried out by the army.",
+         "The strike was possibly carried out by the army.", False),
+        # Not near-duplicates at all.
+        ("17 crew remain missing after the ferry sank.", "The storm hit on Monday.", False),
+    ],
+)  # fmt: skip
+def test_restated_means_a_reprint_with_nothing_meaningful_changed(
+    a: str, b: str, expected: bool
+) -> None:
+    assert restated(a, b) is expected
