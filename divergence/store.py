@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -652,6 +653,18 @@ def _summarize(days: Sequence[FindingDay]) -> tuple[str, str, str | None, str | 
 # ---- the store -----------------------------------------------------------------------------------
 
 
+def _utf8(name: str, raw: bytes) -> str:
+    """A text value read back (the connection's text_factory), refused when not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        shown = raw[max(0, e.start - 20) : e.end + 20].decode("utf-8", "replace")
+        raise StoreError(
+            f"{name}: corrupt text (not UTF-8) near {reprlib.repr(shown)}; "
+            "restore the database from a backup"
+        ) from None
+
+
 class Store:
     """The nightly database at ``path``, created and upgraded on open.
 
@@ -675,6 +688,9 @@ class Store:
             self.conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=readonly)
         except sqlite3.Error as e:
             raise StoreError(f"{name}: cannot open the database ({_one_line(str(e))})") from None
+        # A flipped bit can leave a text value that is not UTF-8 in a file that passes
+        # PRAGMA integrity_check; sqlite3 would raise a bare OperationalError on reading it.
+        self.conn.text_factory = partial(_utf8, name)
         try:
             if readonly:
                 version = schema_version(self.conn)

@@ -514,6 +514,21 @@ def test_missing_tables_and_columns(tmp_path: Path, statement: str, message: str
     assert str(info.value) == f"{path}: {message}"
 
 
+@pytest.mark.parametrize("column", ["documents.id", "claims.text", "findings.topic"])
+def test_text_that_is_not_utf8_is_refused_when_read(tmp_path: Path, column: str) -> None:
+    # One flipped bit in a text value passes PRAGMA integrity_check; sqlite3 raised a bare
+    # OperationalError ("Could not decode to UTF-8") from the nightly job's first read.
+    table, name = column.split(".")
+    path = damaged(
+        filled(tmp_path / "news.db"),
+        f"UPDATE {table} SET {name} = CAST(X'636f75726965722dff616c6b73' AS TEXT)",
+    )
+    with Store(path) as store, pytest.raises(StoreError) as info:
+        read_all(store)
+        store.findings()
+    assert str(info.value) == (f"{path}: corrupt text (not UTF-8) near 'courier-\ufffdalks'{FIX}")
+
+
 def test_a_query_that_fails_is_one_line(tmp_path: Path) -> None:
     with Store(tmp_path / "q.db") as store, pytest.raises(StoreError) as info:
         store.query("SELECT * FROM nowhere")
