@@ -131,10 +131,16 @@ def main() -> None:
     parser.add_argument("--scorer", action="append", required=True, help="repeat to compare")
     parser.add_argument("--max-pairs", type=int, default=3000)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--only", choices=["all", "held-out", "probes"], default="all",
+        help="the held-out sets, the augmentation probes, or both [all]",
+    )  # fmt: skip
     args = parser.parse_args()
     print("command: python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *sys.argv[1:]]))
 
-    sets = held_out_sets(args.datasets) + probe_sets(args.datasets)
+    sets = (held_out_sets(args.datasets) if args.only != "probes" else []) + (
+        probe_sets(args.datasets) if args.only != "held-out" else []
+    )
     for i, (name, pairs) in enumerate(sets):
         if len(pairs) > args.max_pairs:
             sets[i] = (name, random.Random(name).sample(pairs, args.max_pairs))
