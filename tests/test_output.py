@@ -456,7 +456,7 @@ def test_nightly_out_under_a_regular_file(tmp_path: Path) -> None:
         (["claims", "x.jsonl", "--min-checkworthiness", "2"],
          "Invalid value for '--min-checkworthiness': 2.0 is not in the range 0<=x<=1."),
         (["score-pairs", "/nonexistent/pairs.jsonl"],
-         "Invalid value for '[PAIRS]': '/nonexistent/pairs.jsonl': No such file or directory"),
+         "/nonexistent/pairs.jsonl: no such file"),
         (["nightly", "x", "--window", "99999999999999999999d"],
          f"Invalid value for '--window': '99999999999999999999d' is more than {MAX_WINDOW_DAYS} days"),
         (["nightly", "x", "--address", "auto"], "--address needs --engine ray"),
