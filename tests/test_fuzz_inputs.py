@@ -24,7 +24,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from divergence.documents import FORMATS, Document, load_documents, record_document
+from divergence.documents import (
+    FORMATS,
+    Document,
+    load_documents,
+    read_json_lines,
+    record_document,
+)
 from divergence.errors import InputError
 from divergence.sanitize import clean_text, is_blank
 
@@ -226,6 +232,39 @@ def test_fuzzed_stdin(data: st.DataObject) -> None:
     told = data.draw(st.sampled_from([None, fmt, *FORMATS]))
     stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
     load_or_refuse("-", stdin=stdin, format=told, skip_invalid=data.draw(st.booleans()))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [t for v in value for t in _strings(v)]
+    return []
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_json_lines_of_score_pairs(data: st.DataObject) -> None:
+    # score-pairs' input: each line a value with clean strings, or an InputError for the
+    # caller to raise or count; the file as a whole readable or refused with one line.
+    raw = data.draw(inputs("jsonl"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pairs.jsonl"
+        path.write_bytes(raw)
+        try:
+            lines = read_json_lines(str(path))
+        except InputError as e:
+            assert "\n" not in str(e)
+            return
+    for lineno, value in lines:
+        assert lineno >= 1
+        if isinstance(value, InputError):
+            assert str(value).startswith(f"{path}:{lineno}: ") and "\n" not in str(value)
+            continue
+        for text in _strings(value):
+            assert clean_text(text) == text
 
 
 @FUZZ
