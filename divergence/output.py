@@ -45,14 +45,17 @@ def _temporary_prefix(name: str) -> str:
     return f".{name}."
 
 
-def check_not_input(path: str | Path, inputs: Iterable[str | Path]) -> None:
+def check_not_input(path: str | Path | None, inputs: Iterable[str | Path]) -> None:
     """Raise :class:`OutputError` when ``path`` is the same file as one of ``inputs``.
+    No path, or ``-`` (standard output), is never an input.
 
     Links count (the same file under another name is refused too); standard input (``-``)
     and inputs that do not exist are never the same file. An existing file inside an input
     folder is refused too: it may be one of the documents read from there, and a report
     left there would be read as a document by the next run.
     """
+    if path is None or str(path) == "-":
+        return
     for source in inputs:
         if str(source) == "-":
             continue

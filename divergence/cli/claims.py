@@ -45,8 +45,7 @@ def claims_command(
         divergence claims data/examples/cairo-truce-talks-2024-04-08.txt -f jsonl
     """
     fmt = resolve_format(fmt, output)
-    if output and output != "-":  # refused now, not after the work is done
-        check_not_input(output, inputs)
+    check_not_input(output, inputs)  # refused now, not after the work is done
     documents = load_documents(
         inputs, format=input_format, skip_invalid=skip_invalid, max_chars=max_chars
     )

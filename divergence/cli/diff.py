@@ -103,8 +103,7 @@ def diff(
         divergence diff corpus.jsonl --by outlet -o report.html
     """
     fmt = resolve_format(fmt, output)
-    if output and output != "-":  # refused now, not after the work is done
-        check_not_input(output, inputs)
+    check_not_input(output, inputs)  # refused now, not after the work is done
     timer = StageTimer()
     with timer.stage("read inputs"):
         documents = load_documents(

@@ -75,8 +75,7 @@ def score_pairs_command(
         echo '{"id": 1, "a": "40 people died.", "b": "33 people died."}' | divergence score-pairs
     """
     name = "<stdin>" if pairs == "-" else pairs
-    if output and output != "-" and name != "<stdin>":  # refused now, not after the work
-        check_not_input(output, [name])
+    check_not_input(output, [pairs])  # refused now, not after the work is done
     records = read_pairs(pairs, skip_invalid)
     if not records:
         raise InputError(f"{name}: no pairs to score")
@@ -96,4 +95,4 @@ def score_pairs_command(
             "label": score.label, "divergence": score.divergence, "kind": score.kind,
         }  # fmt: skip
         lines.append(json.dumps(out, ensure_ascii=False) + "\n")
-    emit("".join(lines), output, sys.stdout, inputs=[] if name == "<stdin>" else [name])
+    emit("".join(lines), output, sys.stdout, inputs=[pairs])
