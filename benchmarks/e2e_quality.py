@@ -44,6 +44,7 @@ compare() call.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -509,31 +510,13 @@ def evaluate(story: Story, report: Any, seconds: float) -> Result:
     return result
 
 
-@dataclass
-class AtThreshold:
-    """A report seen at another flag level: the same scores, flagged where they reach it.
-
-    Scoring is most of a run; this measures several thresholds from one (``--also``).
-    """
-
-    pairs: pd.DataFrame
-    claims: pd.DataFrame
-
-    @classmethod
-    def of(cls, report: Any, threshold: float) -> AtThreshold:
-        pairs = report.pairs.copy()
-        pairs["flagged"] = pairs["divergence"] >= threshold
-        return cls(pairs, report.claims)
-
-    @property
-    def divergences(self) -> pd.DataFrame:
-        return self.pairs[self.pairs["flagged"]].reset_index(drop=True)
-
-    @property
-    def findings(self) -> pd.DataFrame:
-        from divergence.findings import findings_frame, group_findings
-
-        return findings_frame(group_findings(self.pairs, self.claims))
+def at_threshold(report: Any, threshold: float) -> Any:
+    """The report seen at another flag level: the same scores, flagged where they reach it
+    (its ``divergences`` and ``findings`` follow). Scoring is most of a run; this measures
+    several thresholds from one (``--also``)."""
+    pairs = report.pairs.copy()
+    pairs["flagged"] = pairs["divergence"] >= threshold
+    return dataclasses.replace(report, pairs=pairs)
 
 
 def run(story: Story, options: Mapping[str, Any]) -> tuple[Result, Any]:
@@ -781,7 +764,7 @@ def main() -> None:
             result, report = run(story, options)
             mine.append(result)
             for t in also:
-                at[t].append(evaluate(story, AtThreshold.of(report, t), result.seconds)
+                at[t].append(evaluate(story, at_threshold(report, t), result.seconds)
                              if report is not None else result)  # fmt: skip
             print(
                 f"  {story.id}: {result.documents} docs, {result.claims} claims, "

@@ -10,6 +10,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from divergence.report import Report
+
 # benchmarks/ is a folder of scripts, not a package: load the module from its file.
 _PATH = Path(__file__).parent.parent / "benchmarks" / "e2e_quality.py"
 _SPEC = importlib.util.spec_from_file_location("e2e_quality", _PATH)
@@ -90,8 +92,8 @@ def test_a_report_seen_at_another_threshold_flags_only_what_reaches_it() -> None
     })  # fmt: skip
     claims = pd.DataFrame({"id": ["c1", "c2", "c3"], "group": ["c1", "c2", "c3"],
                            "source": ["A", "B", "C"], "text": ["a", "b", "c"]})  # fmt: skip
-    report = SimpleNamespace(pairs=pairs, claims=claims)
-    seen = e2e.AtThreshold.of(report, 0.5)
+    report = Report(claims=claims, pairs=pairs, summary=pd.DataFrame())
+    seen = e2e.at_threshold(report, 0.5)
     assert list(seen.divergences["doc_b"]) == ["d3"]
     assert list(seen.findings["doc_b"]) == ["d3"]
     assert pairs["flagged"].all()  # the report itself is left as it was
