@@ -232,6 +232,7 @@ def train_combiner(
             "flagged_at_0.5": float((probs[rows] >= 0.5).mean()),
             "flagged_at_0.5_max_baseline": float((max_baseline[rows] >= 0.5).mean()),
         }  # fmt: skip
+    fires = dict(zip(FEATURES, map(int, np.count_nonzero(x[fit_rows], axis=0)), strict=True))
     card = {
         "name": "divergence-combiner",
         "scorer": scorer.name,
@@ -245,14 +246,8 @@ def train_combiner(
         "reliability": reliability,
         "per_origin": per_origin,
         "weights": dict(zip(FEATURES, (round(w, 4) for w in combiner.weights), strict=True)),
-        "fires_on_fit_pairs": dict(
-            zip(FEATURES, map(int, np.count_nonzero(x[fit_rows], axis=0)), strict=True)
-        ),
-        "left_out": [
-            f
-            for f, n in zip(FEATURES, np.count_nonzero(x[fit_rows], axis=0), strict=True)
-            if n < MIN_FIRES
-        ],
+        "fires_on_fit_pairs": fires,
+        "left_out": [f for f, n in fires.items() if n < MIN_FIRES],
     }
     combiner = Combiner(**{**combiner.__dict__, "card": card})
     out.mkdir(parents=True, exist_ok=True)
