@@ -711,7 +711,7 @@ def canonical_speakers(names: Iterable[str]) -> dict[str, str]:
     by_case: dict[str, str] = {}
     for name in unique:
         mapping[name] = by_case.setdefault(name.lower(), name)
-        if not words[name] or not _has_proper(name):
+        if not words[name] or not names_someone(name):
             continue
         rarest = min(words[name], key=lambda w: len(holding.get(w, ())))
         for longer in holding.get(rarest, ()):
@@ -728,12 +728,8 @@ _INDEFINITE = frozenset({"a", "an", "one", "another", "some", "several", "two", 
 
 def names_someone(name: str) -> bool:
     """Whether a speaker is named: "Sgt Gill Cherry", "the Interior Ministry", "Reuters",
-    but not "an official", "the official", "police" or "a security source"."""
-    return _has_proper(name)
-
-
-def _has_proper(name: str) -> bool:
-    """A capitalised word other than a sentence-initial common one ("Police", "Officials")."""
+    but not "an official", "the official", "police" or "a security source": a capitalised
+    word other than a sentence-initial common one ("Police", "Officials")."""
     toks = _tokens(name)
     return any(_role(toks, i) == "name" and toks[i].low not in _COMMON for i in range(len(toks)))
 
