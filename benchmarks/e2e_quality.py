@@ -642,6 +642,31 @@ def kinds_by_story(story: Story, report: Any) -> dict[str, dict[str, int]]:
     return out
 
 
+def day_by_story(day: Story, report: Any) -> list[dict[str, Any]]:
+    """The mixed day read one gold story at a time, as a reader of findings by story would:
+    per gold story its flags, and recall, P@5 and MRR over that story's flags in order."""
+    if report is None:
+        return []
+    flagged = ranked(report.divergences)
+    where = [
+        day.story_of.get(a) if day.story_of.get(a) == day.story_of.get(b) else None
+        for a, b in zip(flagged["doc_a"], flagged["doc_b"], strict=True)
+    ]
+    out = []
+    for name in sorted(set(day.story_of.values())):
+        mine = flagged[[w == name for w in where]].reset_index(drop=True)
+        gold = [g for g in day.divergent if day.story_of.get(g[0]) == name]
+        matches = match_doc_pairs(list(mine["doc_a"]), list(mine["doc_b"]), gold)
+        hits = [bool(m) for m in matches]
+        out.append({
+            "story": name, "flags": len(mine), "gold": len(gold),
+            "found": len(covered(matches)),
+            "precision_at_5": precision_at_k(hits) if gold else None,
+            "reciprocal_rank": reciprocal_rank(hits) if gold else None,
+        })  # fmt: skip
+    return out
+
+
 def dump_pairs(story: Story, report: Any, folder: Path) -> None:
     """A story's scored pairs, best first, with their gold label: for reading what is flagged."""
     frame = ranked(report.pairs)
@@ -758,6 +783,7 @@ def main() -> None:
     per_set: list[dict[str, Any]] = []
     day_top: list[dict[str, Any]] = []
     day_kinds: dict[str, dict[str, int]] = {}
+    day_stories: list[dict[str, Any]] = []
     for name, stories in sets:
         mine = []
         for story in stories:
@@ -777,6 +803,7 @@ def main() -> None:
             if story is day:
                 day_top = top_flags(day, report, args.show)
                 day_kinds = kinds_by_story(day, report)
+                day_stories = day_by_story(day, report)
         results += mine
         per_set.append(totals(name, mine))
     per_set.append(totals("total", results))
@@ -826,6 +853,15 @@ def main() -> None:
             f"\nmixed day, the pipeline's own stories: {g['stories']} (gold {args.day_stories}); "
             f"document-pair precision {fmt(g['precision'])}, recall {fmt(g['recall'])}"
         )
+    if day_stories:
+        scored = [x for x in day_stories if x["gold"]]
+        print(
+            f"\nmixed day, one gold story at a time: flags per story mean "
+            f"{fmt(mean(x['flags'] for x in day_stories), 1)}, max "
+            f"{max(x['flags'] for x in day_stories)}; over the {len(scored)} stories with a gold "
+            f"divergence, P@5 {fmt(mean(x['precision_at_5'] for x in scored))}, MRR "
+            f"{fmt(mean(x['reciprocal_rank'] for x in scored))}"
+        )
     if day_top:
         print(f"\nmixed day, top {len(day_top)} flags:\n")
         for i, flag in enumerate(day_top, 1):
@@ -848,6 +884,7 @@ def main() -> None:
             "options": {k: v for k, v in vars(args).items() if k != "json"},
             "totals": per_set, "stories": [asdict(r) for r in results],
             "mixed_day_top": day_top, "mixed_day_kinds": day_kinds,
+            "mixed_day_stories": day_stories,
             "also": {str(t): [totals(n, [r for r in at[t] if n in ("total", r.set)])
                               for n in [n for n, _ in sets] + ["total"]] for t in also},
         }, indent=1, default=str) + "\n", encoding="utf-8")  # fmt: skip

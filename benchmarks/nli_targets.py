@@ -67,15 +67,25 @@ def held_out_sets(d: Path) -> list[tuple[str, list[LabeledPair]]]:
         ("VitaminC, test split (by page)", test("vitaminc_test/vitaminc_test.jsonl")),
         ("FNC-1 body vs headline, test split", test("fnc1_related/fnc1_related_train.jsonl")),
         ("Emergent headline vs claim, test split", test("emergent/emergent.jsonl")),
-        ("Symmetric FEVER test, claims unseen",
-         [p for p in read_nli(d / "fever_symmetric/fever_symmetric_test.jsonl")
-          if p.b not in fever_dev_claims]),
+        (
+            "Symmetric FEVER test, claims unseen",
+            [
+                p
+                for p in read_nli(d / "fever_symmetric/fever_symmetric_test.jsonl")
+                if p.b not in fever_dev_claims
+            ],
+        ),
         ("COVID-Fact, test split", test("covidfact/covidfact.jsonl")),
         ("Check-COVID, test split", test("check_covid/check_covid.jsonl")),
-        ("SciFact rationale (never trained on)", read_nli(d / "scifact_rationale/scifact_rationale.jsonl")),
+        (
+            "SciFact rationale (never trained on)",
+            read_nli(d / "scifact_rationale/scifact_rationale.jsonl"),
+        ),
         ("AVeriTeC dev (never trained on)", read_nli(d / "averitec_dev/averitec_dev.jsonl")),
-        ("ClaimDiff-weak, all (weakens = contradiction)",
-         read_claimdiff(d / "claimdiff/ClaimDiff-weak-train.json")),
+        (
+            "ClaimDiff-weak, all (weakens = contradiction)",
+            read_claimdiff(d / "claimdiff/ClaimDiff-weak-train.json"),
+        ),
     ]
 
 
@@ -157,7 +167,9 @@ def main() -> None:
     columns = ["accuracy", "contradiction_f1", "macro_f1", "auc_c_vs_e", "ece"]
     names = " / ".join(args.scorer)
     print(f"\nEach cell: {names}\n")
-    print("| held-out set | pairs | accuracy | contradiction F1 | macro-F1 | ROC-AUC C vs E | ECE |")
+    print(
+        "| held-out set | pairs | accuracy | contradiction F1 | macro-F1 | ROC-AUC C vs E | ECE |"
+    )
     print("|---|---|---|---|---|---|---|")
     for set_name, pairs in sets:
         cells = [" / ".join(fmt(results[s][set_name].get(c)) for s in args.scorer) for c in columns]

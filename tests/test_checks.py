@@ -219,7 +219,7 @@ def test_negation_grows_with_overlap() -> None:
     ],
 )
 def test_negation_first_side_negated(a: str, negator: str) -> None:
-    b = "Hamas accepted the proposal and Israel agreed to the truce."
+    b = "Hamas accepted the proposal and Israel agreed to the truce, withdrawing troops."
     finding = check_negation(a, b, 0.5)
     assert finding is not None
     assert finding.spans_a == (span_in(a, negator),)
@@ -234,6 +234,39 @@ def test_weak_negation() -> None:
     assert finding is not None
     assert finding.spans_a == (span_in(a, "without"),)
     assert finding.strength == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "negator"),
+    [
+        ("The report is false.", "The report was confirmed by officials.", "false"),
+        ("Officials denied that the wife had been arrested.", "The wife was arrested.", "denied"),
+        ("Voters did not approve the constitution.", "Voters approved the constitution.", "not"),
+    ],
+)
+def test_negation_reaches_what_it_negates(a: str, b: str, negator: str) -> None:
+    finding = check_negation(a, b, 0.5)
+    assert finding is not None
+    assert finding.spans_a == (span_in(a, negator),)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # The negated word is not asserted by the other claim: these agree, or talk past.
+        (
+            "Christian Bale will not play Steve Jobs.",
+            "Christian Bale drops out of the Jobs biopic.",
+        ),
+        (
+            "The ceasefire did not hold in the north.",
+            "Fighting resumed in the north after the ceasefire.",
+        ),
+        ("They were detained in Lebanon.", "No one knows where they were detained."),
+    ],
+)
+def test_negation_out_of_scope(a: str, b: str) -> None:
+    assert check_negation(a, b, 1.0) is None
 
 
 @pytest.mark.parametrize(
