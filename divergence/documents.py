@@ -131,10 +131,7 @@ def _load_one(
     if path == "-":
         data = _read_stream(sys.stdin if stdin is None else stdin)
         return _parse_data(data, fmt, "<stdin>", "stdin", skip_invalid, max_chars)
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError) as e:
-        raise _unreadable(path, e) from None
+    mode = _mode(path)
     if stat.S_ISDIR(mode):
         files = _folder_files(path)
         if not files:
@@ -153,6 +150,13 @@ def _load_one(
     return _parse_data(_read_file(path, fmt), fmt, path, p.stem, skip_invalid, max_chars)
 
 
+def _mode(path: str) -> int:
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError) as e:
+        raise _unreadable(path, e) from None
+
+
 def read_json_lines(path: str, *, stdin: IO[Any] | None = None) -> list[tuple[int, Any]]:
     """``(line number, value)`` for each JSON line of a file, or of ``-`` (standard input),
     read with the limits of :func:`load_documents` and their strings cleaned
@@ -162,10 +166,7 @@ def read_json_lines(path: str, *, stdin: IO[Any] | None = None) -> list[tuple[in
     if path == "-":
         name, data = "<stdin>", _read_stream(sys.stdin if stdin is None else stdin)
     else:
-        try:
-            mode = os.stat(path).st_mode
-        except (OSError, ValueError) as e:
-            raise _unreadable(path, e) from None
+        mode = _mode(path)
         if stat.S_ISDIR(mode):
             raise InputError(f"{path}: is a folder, not a JSON lines file")
         _check_regular(path, mode)

@@ -97,3 +97,23 @@ def test_a_report_seen_at_another_threshold_flags_only_what_reaches_it() -> None
     assert list(seen.divergences["doc_b"]) == ["d3"]
     assert list(seen.findings["doc_b"]) == ["d3"]
     assert pairs["flagged"].all()  # the report itself is left as it was
+
+
+def test_the_mixed_day_read_one_gold_story_at_a_time() -> None:
+    day = e2e.Story(
+        "mixed day", "day", [{"id": i} for i in ("a1", "a2", "a3", "b1", "b2")], "document",
+        divergent=[("a1", "a2")], agreeing=[("a1", "a3")],
+        story_of={"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B"},
+    )  # fmt: skip
+    flagged = pd.DataFrame({
+        "doc_a": ["a1", "b1", "a1", "a3"], "doc_b": ["a3", "b2", "a2", "b1"],
+        "divergence": [0.9, 0.8, 0.7, 0.95],
+    })  # fmt: skip
+    rows = e2e.day_by_story(day, SimpleNamespace(divergences=flagged))
+    by_story = {r["story"]: r for r in rows}
+    # The cross-story flag (a3, b1) counts in neither story.
+    assert by_story["A"]["flags"] == 2 and by_story["B"]["flags"] == 1
+    assert by_story["A"]["found"] == 1 and by_story["A"]["reciprocal_rank"] == pytest.approx(0.5)
+    assert by_story["A"]["precision_at_5"] == pytest.approx(0.5)
+    assert by_story["B"]["gold"] == 0 and by_story["B"]["precision_at_5"] is None
+    assert e2e.day_by_story(day, None) == []
