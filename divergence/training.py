@@ -246,6 +246,13 @@ def train(
             f"{config.epochs} epochs of {len(plan[0])} batches; dev {len(dev_pairs)}")  # fmt: skip
 
     done_before = sum(len(b) for b in plan[: state.epoch]) + state.step
+    seconds_before = state.seconds
+
+    def checkpoint() -> float:
+        state.seconds = round(seconds_before + time.monotonic() - started, 1)
+        _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
+        return time.monotonic()
+
     done_here, last_checkpoint, stopped = 0, time.monotonic(), False
     bar = None
     if progress and sys.stderr.isatty():
@@ -279,10 +286,9 @@ def train(
                 stopped = True
                 break
             if time.monotonic() - last_checkpoint > config.checkpoint_every:
-                _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
-                last_checkpoint = time.monotonic()
+                last_checkpoint = checkpoint()
         if stopped:
-            _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
+            checkpoint()
             say(f"stopped in epoch {state.epoch + 1} after batch {state.step}; "
                 f"`divergence train --resume {out}` continues")  # fmt: skip
             break
@@ -296,8 +302,7 @@ def train(
                 n: p.detach().clone() for n, p in model.named_parameters() if n in trained
             }
         state.epoch, state.step, state.total_loss = state.epoch + 1, 0, 0.0
-        _save_checkpoint(out, key, state, model, optimizer, schedule, trained)
-        last_checkpoint = time.monotonic()
+        last_checkpoint = checkpoint()
     if bar is not None:
         bar.close()
 
@@ -314,7 +319,8 @@ def train(
     best_accuracy = accuracy(dev_logits, dev_pairs) if dev_pairs else 0.0
     temperature = fit_temperature(dev_logits, dev_pairs)
     say(f"best dev accuracy {best_accuracy:.4f}; temperature {temperature}")
-    seconds = round(time.monotonic() - started, 1)
+    # All runs of this training together, so the card's time is the training's, not the last run's.
+    seconds = round(seconds_before + time.monotonic() - started, 1)
     _save_model(out, state, config, trained, temperature, best_accuracy, seconds,
                 len(train_pairs), len(dev_pairs), sources, complete=not stopped)  # fmt: skip
     return TrainResult(out, best_accuracy, temperature, state.epoch, seconds, len(train_pairs))
@@ -329,6 +335,8 @@ class _Progress:
     total_loss: float = 0.0
     best_accuracy: float = -1.0
     best_state: dict[str, Any] | None = None
+    #: Seconds spent in earlier runs of this training (a resumed run adds its own).
+    seconds: float = 0.0
 
 
 def _progress_line(state: _Progress, batches: int, before: int, here: int, steps: int,
