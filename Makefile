@@ -70,7 +70,7 @@ MODEL_DATA := \
   $(D)/covidfact/covidfact.jsonl $(D)/check_covid/check_covid.jsonl \
   $(D)/emergent/emergent.jsonl $(D)/fnc1_related/fnc1_related_train.jsonl
 MODEL_EPOCHS ?= 1
-MODEL_MAX_PER_SET ?= 24000
+MODEL_MAX_PER_SET ?= 48000
 MODEL_AUGMENT := $(D)/stsbenchmark/sts-train.csv $(D)/mrpc/msr_paraphrase_train.txt \
   $(D)/fnc1_related/fnc1_related_train.jsonl:premises
 model: $(STAMP) ## Retrain the shipped contradiction model from the public datasets (2-core CPU, ~2 h; resumable)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from divergence.combine import FEATURES, Combiner, features
+from divergence.combine import FEATURES, Combiner, features, premise_first
 from divergence.evaluate import roc_auc
 from divergence.nlidata import augmented, read_claimdiff, read_nli, read_sentences, split_of
 from divergence.premise import PremiseSelector
@@ -143,16 +143,16 @@ def feature_matrix(
     premises: PremiseSelector | None = None,
     log: Callable[[str], None] = print,
 ) -> np.ndarray:
-    """:func:`divergence.combine.features` for every pair, the model read both ways."""
+    """:func:`divergence.combine.features` for every pair, the model reading it as the
+    product does (:func:`~divergence.combine.premise_first`)."""
     texts = premises.select_many(pairs) if premises else list(pairs)
     started = time.monotonic()
-    forward = scorer.predict(texts)
-    reverse = scorer.predict([(b, a) for a, b in texts])
-    log(f"scored {len(texts)} pairs both ways in {time.monotonic() - started:.0f} s")
+    probs = scorer.predict([premise_first(a, b) for a, b in texts])
+    log(f"scored {len(texts)} pairs in {time.monotonic() - started:.0f} s")
     rows = []
-    for (a, b), f, r in zip(texts, forward, reverse, strict=True):
+    for (a, b), p in zip(texts, probs, strict=True):
         overlap = term_overlap(key_terms(a), key_terms(b))
-        rows.append(features(a, b, f, r, typed_findings(a, b, overlap=overlap), overlap))
+        rows.append(features(a, b, p, typed_findings(a, b, overlap=overlap), overlap))
     return np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES))
 
 

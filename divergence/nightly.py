@@ -46,6 +46,7 @@ import pandas as pd
 
 from divergence.attribution import canonical_speakers
 from divergence.claims import MIN_CHECKWORTHINESS, Claim, extract_claims
+from divergence.combine import premise_first
 from divergence.documents import Document, load_documents
 from divergence.embeddings import Embedder, get_embedder
 from divergence.engine import Engine, LocalEngine, Precomputed, get_engine
@@ -61,7 +62,7 @@ from divergence.scoring import (
     Score,
     default_threshold,
     get_scorer,
-    reads_both_ways,
+    score_identity,
     score_texts,
 )
 from divergence.store import (
@@ -515,8 +516,9 @@ class _Night:
     ) -> dict[tuple[int, int], Score]:  # fmt: skip
         """Scores of the wanted pairs: from the cache, scoring only what is missing."""
         name, threshold = self.s.scorer.name, self.s.threshold
+        identity = score_identity(self.s.scorer)
         keys = {
-            (i, j): score_key(name, threshold, claims[i].text, claims[j].text,
+            (i, j): score_key(identity, threshold, claims[i].text, claims[j].text,
                               claims[i].speaker, claims[j].speaker)
             for i, j in wanted
         }  # fmt: skip
@@ -533,25 +535,17 @@ class _Night:
             progress_bar(len(todo), "scoring pairs", enabled=self.s.progress) as update,
         ):
             start = 0
-            # The engine runs the model, each pair both ways round (interleaved, so every
-            # chunk holds whole pairs); the typed checks and the combiner run here.
-            ways = 2 if reads_both_ways(name) else 1
-            texts = [
-                t for _, (i, j) in todo
-                for t in ((claims[i].text, claims[j].text), (claims[j].text, claims[i].text))[:ways]
-            ]  # fmt: skip
+            # The engine runs the model, each pair read as score_texts reads it (the longer
+            # text as premise); the typed checks and the combiner run here.
+            texts = [premise_first(claims[i].text, claims[j].text) for _, (i, j) in todo]
             for probabilities in self.s.engine.score_chunks(
-                texts, self.s.scorer, chunk=ways * CHUNK,
-                progress=None if update is None else (lambda n: update((n + ways - 1) // ways)),
-            ):  # fmt: skip
-                size = len(probabilities) // ways
-                chunk, start = todo[start : start + size], start + size
-                rows = probabilities if ways == 1 else np.vstack(
-                    [probabilities[0::2], probabilities[1::2]]
-                )  # fmt: skip
+                texts, self.s.scorer, chunk=CHUNK, progress=update
+            ):
+                chunk = todo[start : start + len(probabilities)]
+                start += len(probabilities)
                 found = score_texts(
                     [(claims[i].text, claims[j].text) for _, (i, j) in chunk],
-                    scorer=Precomputed(name, rows),
+                    scorer=Precomputed(name, probabilities),
                     speakers=[(claims[i].speaker, claims[j].speaker) for _, (i, j) in chunk],
                     threshold=threshold,
                 )

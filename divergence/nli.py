@@ -159,6 +159,12 @@ class NLIScorer(ContradictionScorer):
         self._onnx: OnnxEncoder | None = None
         self._premises: PremiseSelector | None = None
 
+    def identity(self) -> str:
+        card = self.model_dir / CARD
+        # The card records each training's figures, so another training has another digest.
+        digest = file_sha256(card)[:16] if card.is_file() else "no-card"
+        return f"{self.name}:{digest}"
+
     @property
     def loaded(self) -> tuple[Any, Any, dict[str, Any]]:
         """The torch model, its tokenizer and the card."""

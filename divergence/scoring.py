@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from abc import ABC, abstractmethod
@@ -57,10 +58,16 @@ def combiner_for(scorer_name: str) -> Combiner | None:
     return combiner if combiner is not None and combiner.applies_to(scorer_name) else None
 
 
-def reads_both_ways(scorer_name: str) -> bool:
-    """Whether :func:`score_texts` asks ``scorer_name`` for each pair both ways round: when
-    the shipped combiner, which weighs both readings, applies to its probabilities."""
-    return combiner_for(scorer_name) is not None
+def score_identity(scorer: ContradictionScorer) -> str:
+    """What a stored score depends on besides its pair: the scorer's weights and the combiner
+    that weighs them. A nightly store keys its cached scores on it, so a store kept across
+    an upgrade of the model or the combiner scores its pairs again instead of mixing old
+    scores with new ones."""
+    combiner = combiner_for(scorer.name)
+    if combiner is None:
+        return scorer.identity()
+    digest = hashlib.sha256(combiner.to_json().encode()).hexdigest()[:16]
+    return f"{scorer.identity()}+combiner:{digest}"
 
 
 def default_threshold(scorer: ContradictionScorer) -> float:
@@ -80,6 +87,11 @@ class ContradictionScorer(ABC):
 
     def load(self) -> None:  # noqa: B027 - optional hook, most scorers load lazily
         """Load the model now rather than on the first batch."""
+
+    def identity(self) -> str:
+        """What its probabilities depend on, for caches of scores: the name, unless a
+        subclass knows which weights it reads."""
+        return self.name
 
     @abstractmethod
     def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
@@ -277,34 +289,29 @@ def score_texts(
     progress: Callable[[int], None] | None = None,
     combiner: Combiner | bool | None = True,
 ) -> list[Score]:
-    """Score text pairs with a model (read both ways round) and the typed checks.
+    """Score text pairs with a model and the typed checks.
 
     ``divergence`` is the calibrated probability that a person would call the pair a real
     disagreement, from the shipped combiner (:mod:`divergence.combine`) over the model's
-    probabilities both ways, each typed check's strength and the pair's overlap. Pass
+    probabilities, each typed check's strength and the pair's overlap. Pass
     ``combiner=False`` (or where no combiner is installed) for the older rule: the stronger
     of p(contradiction) and the typed findings' combined strength. ``kind`` names the
     strongest finding, or ``contradiction`` when only the model saw one. A pair at or
     above ``threshold`` (default: :func:`default_threshold`) is labelled contradiction,
     never entailment.
 
-    Where the combiner applies, the scorer is asked for ``2 * len(pairs)`` rows: the
-    pairs, then each pair reversed (:func:`reads_both_ways`).
+    The model reads each pair once, the longer text as premise
+    (:func:`~divergence.combine.premise_first`), whether or not a combiner applies: a
+    scorer that returns stored rows (the nightly job's) must hold them for that order.
     """
-    from divergence.combine import load_combiner
+    from divergence.combine import load_combiner, premise_first
 
     if threshold is None:
         threshold = default_threshold(scorer)
     model = load_combiner() if combiner is True else (combiner or None)
     if combiner is True and model is not None and not model.applies_to(scorer.name):
         model = None  # its weights mean nothing for another scorer's probabilities
-    if model is not None:  # the combiner reads the model both ways round
-        both = list(pairs) + [(b, a) for a, b in pairs]
-        counted = None if progress is None else (lambda n: progress((n + 1) // 2))
-        probs_both = scorer.predict(both, progress=counted)
-        probs, reverse = probs_both[: len(pairs)], probs_both[len(pairs) :]
-    else:
-        probs = reverse = scorer.predict(pairs, progress=progress)
+    probs = scorer.predict([premise_first(a, b) for a, b in pairs], progress=progress)
     found: list[tuple[Finding, ...]] = []
     rows = []
     for index, (a, b) in enumerate(pairs):
@@ -313,7 +320,7 @@ def score_texts(
         findings = typed_findings(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
         found.append(findings)
         if model is not None:
-            rows.append(features(a, b, probs[index], reverse[index], findings, overlap))
+            rows.append(features(a, b, probs[index], findings, overlap))
     learned = model.predict(np.array(rows)) if model is not None and rows else None
     out = []
     for index, findings in enumerate(found):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from divergence.checks import Finding, Kind, Span
-from divergence.combine import FEATURES, Combiner, features, read_combiner
+from divergence.combine import FEATURES, Combiner, features, premise_first, read_combiner
 from divergence.combine_train import binary_ece, fit
 from divergence.errors import ModelError
 from divergence.scoring import CheckScorer, score_texts
@@ -19,27 +21,24 @@ NOISE = Finding(Kind.NUMERIC, 0.95, (Span(0, 2, "12"),), (Span(0, 3, "400"),), "
 
 
 def synthetic(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Rows where the truth follows p_contradiction both ways and the topic overlap, and a
-    typed check fires as often on noise as on real disagreements."""
+    """Rows where the truth follows p_contradiction and the topic overlap, and a typed check
+    fires as often on noise as on real disagreements."""
     rng = np.random.default_rng(seed)
     y = rng.random(n) < 0.3
     rows = []
     for label in y:
         p_c = rng.beta(5, 2) if label else rng.beta(1, 5)
-        r_c = min(1.0, max(0.0, p_c + rng.normal(0, 0.1)))
         overlap = rng.beta(5, 2) if label else rng.beta(2, 3)
         findings = [NOISE] if rng.random() < 0.3 else []
-        rows.append(features("a b c", "a b d", [p_c, 1 - p_c, 0.0], [r_c, 1 - r_c, 0.0],
-                             findings, overlap))  # fmt: skip
+        rows.append(features("a b c", "a b d", [p_c, 1 - p_c, 0.0], findings, overlap))
     return np.array(rows), y.astype(int)
 
 
 def test_features_line_up_with_their_names() -> None:
-    row = features("Twelve died.", "Twelve people died.", [0.2, 0.7, 0.1], [0.3, 0.6, 0.1],
-                   [NOISE], 0.5)  # fmt: skip
+    row = features("Twelve died.", "Twelve people died.", [0.2, 0.7, 0.1], [NOISE], 0.5)
     named = dict(zip(FEATURES, row, strict=True))
-    assert named["p_contradiction"] == 0.2 and named["p_entailment_reverse"] == 0.6
-    assert named["p_contradiction_max"] == 0.3 and named["p_contradiction_min"] == 0.2
+    assert named["p_contradiction"] == 0.2 and named["p_entailment"] == 0.7
+    assert named["contradiction_x_topic"] == pytest.approx(0.1)
     assert named["check_numeric"] == 0.95 and named["check_negation"] == 0.0
     assert named["checks_any"] == 0.95 and named["check_x_topic"] == pytest.approx(0.475)
     assert 0 < named["token_similarity"] <= 1
@@ -50,10 +49,17 @@ def test_features_line_up_with_their_names() -> None:
 def test_a_reprint_with_another_name_for_one_party_is_marked_restated() -> None:
     a = "Islamic State fighters seized the town in June, officials said."
     b = "ISIS fighters seized the town in June, officials said."
-    named = dict(zip(FEATURES, features(a, b, [0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [], 1.0),
-                     strict=True))  # fmt: skip
+    named = dict(zip(FEATURES, features(a, b, [0.9, 0.05, 0.05], [], 1.0), strict=True))
     assert named["restated"] == 1.0
-    assert named["restated_x_contradiction"] == pytest.approx(0.8)
+    assert named["restated_x_contradiction"] == pytest.approx(0.9)
+
+
+def test_the_model_reads_the_longer_text_as_premise() -> None:
+    headline = "Talks collapsed."
+    body = "Negotiators said on Monday that the talks had collapsed after a week."
+    assert premise_first(headline, body) == (body, headline)
+    assert premise_first(body, headline) == (body, headline)
+    assert premise_first("One two.", "Three four.") == ("One two.", "Three four.")
 
 
 def test_fit_learns_that_a_check_on_noise_is_not_a_disagreement() -> None:
@@ -61,7 +67,7 @@ def test_fit_learns_that_a_check_on_noise_is_not_a_disagreement() -> None:
     combiner, out_of_fold = fit(x, y)
     assert len(out_of_fold) == len(y)
     weights = dict(zip(FEATURES, combiner.weights, strict=True))
-    assert weights["p_contradiction_max"] > abs(weights["check_numeric"])
+    assert weights["p_contradiction"] > abs(weights["check_numeric"])
     probs = combiner.predict(x)
     assert ((probs >= 0) & (probs <= 1)).all()
     # A loud typed check alone no longer makes a pair a near-certain disagreement.
@@ -139,13 +145,12 @@ def test_score_texts_uses_a_combiner_fitted_on_its_scorer() -> None:
     assert learned.findings == old.findings
     a, b = pairs[0]
     overlap = term_overlap(key_terms(a), key_terms(b))
-    reverse = CheckScorer().predict_batch([(b, a)])[0]
-    row = features(a, b, [old.p_contradiction, old.p_entailment, old.p_neutral], reverse,
-                   old.findings, overlap)  # fmt: skip
+    row = features(a, b, [old.p_contradiction, old.p_entailment, old.p_neutral], old.findings,
+                   overlap)  # fmt: skip
     assert learned.divergence == pytest.approx(round(float(combiner.predict([row])[0]), 4))
 
 
-def test_the_calibrated_threshold_and_both_readings_come_with_an_applicable_combiner(
+def test_the_calibrated_threshold_comes_with_an_applicable_combiner(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from divergence import combine, scoring
@@ -154,8 +159,54 @@ def test_the_calibrated_threshold_and_both_readings_come_with_an_applicable_comb
     fitted = Combiner(**{**combiner.__dict__, "card": {"scorer": "divergence-nli"}})
     monkeypatch.setattr(combine, "load_combiner", lambda: fitted)
     assert scoring.combiner_for("divergence-nli-int8") is fitted  # an ONNX variant of it
-    assert scoring.reads_both_ways("divergence-nli")
-    assert not scoring.reads_both_ways("checks")
     assert scoring.default_threshold(CheckScorer()) == scoring.THRESHOLD
     monkeypatch.setattr(combine, "load_combiner", lambda: None)  # no combiner shipped
     assert scoring.combiner_for("divergence-nli") is None
+
+
+def test_score_texts_asks_the_model_once_per_pair_longer_text_first() -> None:
+    from divergence.scoring import ContradictionScorer
+
+    class Recording(ContradictionScorer):
+        name = "recording"
+
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, str]] = []
+
+        def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
+            self.asked += list(pairs)
+            return np.tile([0.1, 0.8, 0.1], (len(pairs), 1))
+
+    headline = "Talks collapsed."
+    body = "Negotiators said on Monday that the talks had collapsed after a week."
+    combiner, _ = fit(*synthetic())
+    combiner = Combiner(**{**combiner.__dict__, "card": {"scorer": "recording"}})
+    scorer = Recording()
+    score_texts([(headline, body), (body, headline)], scorer=scorer, combiner=combiner)
+    assert scorer.asked == [(body, headline), (body, headline)]
+
+
+def test_cached_scores_are_keyed_on_the_weights_and_the_combiner(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from divergence import combine, scoring
+    from divergence.nli import NLIScorer
+
+    for run, accuracy in (("one", 0.6), ("two", 0.7), ("again", 0.6)):
+        (tmp_path / run).mkdir()
+        card = tmp_path / run / "divergence-model.json"
+        card.write_text(f'{{"dev_accuracy": {accuracy}}}', encoding="utf-8")
+    one, two, again = (NLIScorer(tmp_path / run).identity() for run in ("one", "two", "again"))
+    digest = one.rpartition(":")[2]
+    assert digest != two.rpartition(":")[2]  # another training, another identity
+    assert digest == again.rpartition(":")[2]  # the same weights wherever they lie
+
+    combiner, _ = fit(*synthetic())
+    fitted = Combiner(**{**combiner.__dict__, "card": {"scorer": "checks"}})
+    monkeypatch.setattr(combine, "load_combiner", lambda: fitted)
+    with_combiner = scoring.score_identity(CheckScorer())
+    refitted = Combiner(**{**fitted.__dict__, "intercept": fitted.intercept + 0.1})
+    monkeypatch.setattr(combine, "load_combiner", lambda: refitted)
+    assert scoring.score_identity(CheckScorer()) != with_combiner
+    monkeypatch.setattr(combine, "load_combiner", lambda: None)
+    assert scoring.score_identity(CheckScorer()) == "checks"

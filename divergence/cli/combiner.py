@@ -31,8 +31,8 @@ from divergence.scoring import get_scorer
 @click.option("--seed", type=int, default=13, show_default=True)
 @verbosity_options
 def train_combiner_command(datasets: Path, out: Path, scorer: str | None, seed: int) -> None:
-    """Fit the combiner that turns the model's probabilities (both ways round) and the typed
-    checks into one calibrated probability of a real disagreement, and save it.
+    """Fit the combiner that turns the model's probabilities (the longer text read as premise)
+    and the typed checks into one calibrated probability of a real disagreement, and save it.
 
     \b
     Example:
