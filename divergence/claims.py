@@ -67,6 +67,19 @@ _POSITION = re.compile(
     re.IGNORECASE,
 )
 
+# A sentence that gives a hoax's or a fake story's words ("According to the latest death
+# hoax, he was found dead"; "The fake news story reads: ...") reports what the outlet calls
+# false: it is not the outlet's claim, and paired with "X is not dead" it is no disagreement.
+_RUMOUR_WORDS = (
+    r"(?:hoax(?:es)?|rumou?rs?|fake (?:news )?(?:story|report|article|post)s?|satire|spoof)"
+)
+_QUOTES_A_RUMOUR = re.compile(
+    r"\baccording to (?:the |a |an |one )?(?:[\w'’-]{1,30} ){0,5}" + _RUMOUR_WORDS + r"\b"
+    r"|\b(?:fake|false|bogus|hoax|satirical|spoof)(?: news)? (?:story|report|article|post|site|"
+    r"website)s? (?:reads?|says?|said|claims?|claimed|reported|states?|stated|alleges?|alleged)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -103,6 +116,8 @@ def checkworthiness(text: str, *, clause: bool = False) -> float:
         return 0.0
     stripped = text.rstrip("”\"’')] ")
     if stripped.endswith("?") or _BOILERPLATE.search(text) or _is_date_only(text):
+        return 0.0
+    if _QUOTES_A_RUMOUR.search(text):
         return 0.0
     if not clause and not stripped.endswith((".", "!", ":", ";")) and len(words) <= 15:
         return 0.0  # a headline, caption or list item rather than a sentence

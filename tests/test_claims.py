@@ -360,6 +360,30 @@ def test_checkworthiness_factual_with_number(text: str) -> None:
     assert MIN_CHECKWORTHINESS < score <= 1.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to the latest Macaulay Culkin death hoax, he was found dead in his flat.",
+        "The fake news story reads: “Sources are reporting that the actor was found dead.”",
+        "A satirical website claimed that the mayor had banned cars from the city centre.",
+    ],
+)
+def test_a_hoax_quoted_is_not_the_outlets_claim(text: str) -> None:
+    assert checkworthiness(text) == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The priest's claim of seeing God was dismissed as a hoax by the archdiocese.",
+        "Rumours that the actor died spread on Facebook on Saturday.",
+        "According to police, 12 people were killed in the raid.",
+    ],
+)
+def test_a_sentence_about_a_hoax_is_still_a_claim(text: str) -> None:
+    assert checkworthiness(text) > MIN_CHECKWORTHINESS
+
+
 def test_checkworthiness_ranks_assertions_above_small_talk() -> None:
     bland = checkworthiness("The weather was nice today.")
     factual = checkworthiness("Israeli officials said 40 people were killed in the strike.")
