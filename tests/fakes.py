@@ -25,3 +25,14 @@ class HashingEmbedder(Embedder):
                 digest = hashlib.md5(word.encode()).digest()
                 out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0
         return out
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, keeping every text it was asked to embed (to test caches)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed_batch(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        self.texts.extend(texts)
+        return super().embed_batch(texts)

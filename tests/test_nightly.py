@@ -42,7 +42,7 @@ from divergence.nightly import (
 )
 from divergence.scoring import CheckScorer
 from divergence.store import SCHEMA_VERSION, Store
-from tests.fakes import HashingEmbedder
+from tests.fakes import CountingEmbedder, HashingEmbedder
 
 NIGHTLY = Path(__file__).parent / "data" / "nightly"
 N1, N2, N3 = "2024-04-08", "2024-04-09", "2024-04-10"
@@ -227,15 +227,6 @@ def test_outputs_are_written_atomically(tmp_path: Path) -> None:
 
 
 # ---- caches and re-runs ------------------------------------------------------------------------
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed_batch(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        self.texts.extend(texts)
-        return super().embed_batch(texts)
 
 
 class CountingScorer(CheckScorer):

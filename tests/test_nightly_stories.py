@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.typing import NDArray
 
 from divergence.cli import cli
 from divergence.documents import Document
@@ -38,7 +35,7 @@ from divergence.stories import (
     lead,
     story_id,
 )
-from tests.fakes import HashingEmbedder
+from tests.fakes import CountingEmbedder, HashingEmbedder
 
 DAY = "2024-05-14"
 QUAKE_A = {
@@ -178,15 +175,6 @@ def test_the_grouping_is_find_stories_on_the_whole_documents(tmp_path: Path) -> 
         h: (s.id, s.label) for s in expected for h in s.doc_ids
     }
     assert len(expected) == 2
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed_batch(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        self.texts.extend(texts)
-        return super().embed_batch(texts)
 
 
 def test_leads_are_embedded_once_and_kept(tmp_path: Path) -> None:
