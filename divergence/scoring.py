@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from divergence.checks import Finding, Kind, combine, run_checks
-from divergence.combine import Combiner, features
+from divergence.combine import Combiner, features, premise_first
 from divergence.edits import MEANINGFUL, check_edit
 from divergence.embeddings import Backend
 from divergence.errors import ModelError, UnknownModel
@@ -260,10 +260,6 @@ class Score:
     findings: tuple[Finding, ...]
 
 
-#: Edits weaker than this (another word, another name for the same party) are not findings.
-EDIT_MIN_STRENGTH = MEANINGFUL
-
-
 def typed_findings(
     a: str,
     b: str,
@@ -275,7 +271,7 @@ def typed_findings(
     """The typed checks and the edited-reprint check on one pair, strongest first."""
     checks = run_checks(a, b, overlap=overlap, speaker_a=speaker_a, speaker_b=speaker_b)
     edit = check_edit(a, b)  # an edited reprint: None unless the two are near-identical
-    if edit is not None and edit.strength < EDIT_MIN_STRENGTH:
+    if edit is not None and edit.strength < MEANINGFUL:
         edit = None  # a synonym or another name for one party: shown nowhere, flagged never
     return tuple(sorted([*checks, *([edit] if edit else [])], key=lambda f: -f.strength))
 
@@ -304,7 +300,7 @@ def score_texts(
     (:func:`~divergence.combine.premise_first`), whether or not a combiner applies: a
     scorer that returns stored rows (the nightly job's) must hold them for that order.
     """
-    from divergence.combine import load_combiner, premise_first
+    from divergence.combine import load_combiner
 
     if threshold is None:
         threshold = default_threshold(scorer)
