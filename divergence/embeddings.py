@@ -325,9 +325,14 @@ def cached_export(
     if (folder / META_FILE).exists():
         return folder
     require_onnx(backend, export=True, what=what)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
-    tmp.mkdir()
+    try:
+        tmp.mkdir(parents=True)
+    except OSError as e:  # a read-only home, say: the ONNX backends are the default scorer's
+        raise ModelError(
+            f"cannot write the ONNX export of {name!r} into {folder.parent}: "
+            f"{e.strerror or e}; set {ENV_CACHE} to a writable folder"
+        ) from e
     try:
         log.info("exporting %s to %s (once)", name, folder)
         export(tmp)

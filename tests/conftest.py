@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,20 @@ def rule_scorer_by_default(request: pytest.FixtureRequest, monkeypatch: pytest.M
     """Unit tests score with the fast rule-based checks; integration tests use the shipped model."""
     if not request.node.get_closest_marker("integration"):
         monkeypatch.setattr(scoring, "DEFAULT_SCORER", scoring.CHECKS_SCORER)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache folder for the whole session: the default scorer exports the shipped model
+    to ONNX there once (where the fast extra is installed), never into the user's cache."""
+    path = tmp_path_factory.mktemp("cache")
+    before = os.environ.get(embeddings.ENV_CACHE)
+    os.environ[embeddings.ENV_CACHE] = str(path)
+    yield path
+    if before is None:
+        del os.environ[embeddings.ENV_CACHE]
+    else:
+        os.environ[embeddings.ENV_CACHE] = before
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from divergence import embeddings, nli_onnx
+from divergence import embeddings, nli_onnx, scoring
 from divergence.embeddings import Backend
 from divergence.errors import ModelError
 from divergence.nli import CARD, WEIGHTS, NLIScorer, default_model_dir
@@ -80,6 +80,45 @@ def test_missing_onnxruntime_is_one_clear_error(
     with pytest.raises(ModelError) as error:
         get_scorer(SHIPPED_SCORERS[Backend(backend)]).predict(PAIRS[:1])
     assert str(error.value) == MISSING.format(backend)
+
+
+def test_the_default_scorer_is_onnx_fp32_where_the_fast_extra_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scoring, "DEFAULT_SCORER", "divergence-nli")  # unit tests use checks
+    assert scoring.fast_extra_installed()  # make setup installs every extra
+    default = get_scorer()
+    assert isinstance(default, NLIScorer)
+    assert (default.name, default.backend) == ("divergence-nli-onnx", Backend.ONNX)
+    assert get_scorer("divergence-nli").backend is Backend.TORCH  # named, torch stays
+    monkeypatch.setenv("DIVERGENCE_SCORER", "divergence-nli")
+    assert get_scorer().name == "divergence-nli"
+    monkeypatch.delenv("DIVERGENCE_SCORER")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # uninstalled: torch, no error
+    assert not scoring.fast_extra_installed()
+    assert scoring.default_scorer() == "divergence-nli"
+    assert get_scorer().name == "divergence-nli"
+
+
+def test_another_default_is_kept_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scoring, "DEFAULT_SCORER", "checks")
+    assert scoring.default_scorer() == "checks"
+
+
+def test_an_unwritable_cache_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "require_onnx", lambda *args, **kwargs: None)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(embeddings.ENV_CACHE, str(blocked))
+    folder = embeddings.cache_dir() / "onnx" / "model-fp32"
+    with pytest.raises(ModelError) as error:
+        embeddings.cached_export(folder, lambda out: None, name="model", backend=Backend.ONNX)
+    assert str(error.value) == (
+        f"cannot write the ONNX export of 'model' into {folder.parent}: Not a directory; "
+        "set DIVERGENCE_CACHE to a writable folder"
+    )
 
 
 @pytest.fixture

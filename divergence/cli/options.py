@@ -83,7 +83,8 @@ model_options = _compose(
                       "divergence-nli-int8 (ONNX Runtime: the fast extra), checks, a `divergence "
                       "train` folder (PATH@onnx, PATH@onnx-int8 for ONNX Runtime) or a "
                       "CrossEncoder NLI model name or path "
-                      "[env DIVERGENCE_SCORER; default: divergence-nli]."),
+                      "[env DIVERGENCE_SCORER; default: divergence-nli-onnx where the fast "
+                      "extra is installed, else divergence-nli]."),
 )  # fmt: skip
 
 
