@@ -164,6 +164,8 @@ _SCOPE_SKIP = frozenset(
 _SCOPE_WORD = re.compile(r"[A-Za-z][A-Za-z\-]+")
 #: After the cue, "false" and "untrue" follow what they negate ("the report is false").
 _NEGATES_BEFORE = frozenset({"false", "untrue"})
+#: Punctuation right after a cue ("No, ...", "No!"): an answer, not a negation.
+_ANSWER = re.compile(r"\s{0,2}[,!?;:.\u2014\u2013]")
 
 
 def _word_key(word: str) -> str:
@@ -175,6 +177,10 @@ def _negated_word(text: str, cue: Span) -> str | None:
     """The first content word the cue negates: the next one, or for "false" the one before."""
     if cue.text.lower() in _NEGATES_BEFORE:
         words = _SCOPE_WORD.findall(text[max(0, cue.start - 100) : cue.start])[::-1]
+    elif _ANSWER.match(text, cue.end) and not _NEGATION_STRONG.search(text, cue.end):
+        # "No, it's the Batmobile!" answers and negates nothing; "No, a bird did not poop on
+        # Putin" is a debunking headline's form.
+        return None
     else:
         words = _SCOPE_WORD.findall(text[cue.end : cue.end + 100])
     return next((w for w in words if w.lower() not in _SCOPE_SKIP), None)
@@ -195,23 +201,96 @@ def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
 
 
 def check_negation(a: str, b: str, overlap: float) -> Finding | None:
-    """One claim negates what the other asserts (the negated word is in both); stronger the
-    more the rest of them agree."""
+    """One claim negates what the other asserts (the negated word is in both), or calls the
+    story false (:func:`called_false`); stronger the more the rest of them agree."""
     strong_a, strong_b = _spans(_NEGATION_STRONG, a), _spans(_NEGATION_STRONG, b)
     weak_a, weak_b = _spans(_NEGATION_WEAK, a), _spans(_NEGATION_WEAK, b)
+    spans_a: list[Span] = []
+    spans_b: list[Span] = []
     if bool(strong_a) != bool(strong_b):
         base, spans_a, spans_b = 0.3, strong_a, strong_b
     elif not strong_a and bool(weak_a) != bool(weak_b):
         base, spans_a, spans_b = 0.2, weak_a, weak_b
-    else:
-        return None
     spans_a, spans_b = _in_scope(spans_a, a, b), _in_scope(spans_b, b, a)
+    if _retold(b if spans_a else a):
+        spans_a = spans_b = []  # "Culkin is not dead" / "a fake story claimed he died": agree
+    note = "only claim {} is negated"
     if not spans_a and not spans_b:
-        return None
+        false_a, false_b = called_false(a, b), called_false(b, a)
+        if bool(false_a) == bool(false_b):
+            return None
+        base, spans_a, spans_b, note = 0.3, false_a, false_b, "only claim {} calls it false"
     strength = base + 0.5 * overlap
-    negated = "A" if spans_a else "B"
     return Finding(Kind.NEGATION, round(min(strength, 0.9), 3), tuple(spans_a), tuple(spans_b),
-                   f"only claim {negated} is negated")  # fmt: skip
+                   note.format("A" if spans_a else "B"))  # fmt: skip
+
+
+# A debunking headline rarely negates the rumour's own words: "Woman with three breasts is a
+# fake", "Priest's claim dismissed as hoax", "NASA raises doubts about reports of meteorite",
+# "The Hairgate is not a thing". These call the story itself false.
+_CALLED_FALSE = _terms(
+    [r"hoax(?:es)?", r"fake[ds]?", r"fabricat(?:ed|ion)", r"bogus", r"phon(?:e)?y", r"myths?",
+     r"debunk(?:ed|s|ing)?", r"satir(?:e|ical)", r"false(?:ly)?", r"untrue", r"misleading",
+     r"not (?:real|true|a thing)", r"no evidence", r"unfounded", r"baseless", r"made up",
+     r"never happened", r"(?:raises?|raised|raising|casts?|casting) doubts?",
+     r"doubts? (?:cast|raised|over|about|on)", r"dismissed as", r"discredited", r"refuted?",
+     r"denies", r"denied", r"deny", r"denying"]
+)  # fmt: skip
+#: "fake passports", "bogus charges": the word says what is false. It calls the story false
+#: only where that is a report of it or what the other claim is about.
+_ATTRIBUTIVE = frozenset(["fake", "faked", "fakes", "fabricated", "bogus", "phony", "phoney",
+                          "false", "falsely", "misleading"])  # fmt: skip
+_REPORTS = frozenset(
+    ["news", "report", "reports", "story", "stories", "claim", "claims", "video", "videos",
+     "photo", "photos", "picture", "pictures", "image", "images", "post", "posts", "tweet",
+     "tweets", "rumor", "rumors", "rumour", "rumours", "article", "account", "quote", "site"]
+)  # fmt: skip
+#: "was denied entry", "were denied bail": a be-verb before "denied" makes it passive.
+_BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got)\s{1,3}$", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"\s{1,3}([A-Za-z][A-Za-z\-]{0,40})")
+#: Words by which a claim retells a rumour rather than asserts it.
+_HEARSAY = _terms(
+    [r"rumou?r(?:s|ed)?", r"unconfirmed", r"unsubstantiated", r"unverified", r"alleg(?:ed|edly)",
+     r"reportedly", r"purported(?:ly)?", r"supposed(?:ly)?", r"speculat(?:ion|ed|es|ing)",
+     r"sharing a story"]
+)  # fmt: skip
+#: "is no hoax", "was not faked", "isn't a fake": the story is affirmed, not called false.
+_NEGATED_CUE = re.compile(r"\b(?:no|not|never|\w{1,10}n't)\s{1,3}(?:(?:a|an|being)\s{1,3})?$", re.I)
+
+
+def _before(text: str, span: Span) -> str:
+    return text[max(0, span.start - 16) : span.start]
+
+
+def _retold(text: str) -> bool:
+    """Whether ``text`` calls a story false or retells it as hearsay, asserting nothing."""
+    return bool(_CALLED_FALSE.search(text) or _HEARSAY.search(text))
+
+
+def called_false(text: str, other: str) -> list[Span]:
+    """Where ``text`` calls a story false or unfounded (hoax, fake, raises doubts, denies...)
+    and ``other`` neither does nor negates anything; the evidence spans, else []."""
+    if _retold(other) or _NEGATION_STRONG.search(other):
+        # Both say no ("Culkin not dead" / "the death report is a hoax"), or the other only
+        # retells the rumour ("unconfirmed reports say he was found dead").
+        return []
+    cues = [c for c in _spans(_CALLED_FALSE, text) if not _NEGATED_CUE.search(_before(text, c))]
+    if any(c.text.lower().startswith("den") for c in cues) and len(cues) > 1:
+        return []  # "denies the surgery was a hoax": which way it points takes a parser
+    keys = {_word_key(w) for w in _SCOPE_WORD.findall(other)}
+    out = []
+    for cue in cues:
+        word = cue.text.lower()
+        if word.startswith("den") and _BE_BEFORE.search(_before(text, cue)):
+            continue
+        if word in _ATTRIBUTIVE:
+            after = _NEXT_WORD.match(text, cue.end)
+            noun = after.group(1).lower() if after else ""
+            told = not noun or noun in _SCOPE_SKIP or noun in _REPORTS
+            if not told and _word_key(noun) not in keys:
+                continue  # "caught with fake passports": not the story that is false
+        out.append(cue)
+    return out
 
 
 # ---- certainty, hedging, stance --------------------------------------------------------------

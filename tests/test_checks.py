@@ -242,6 +242,8 @@ def test_weak_negation() -> None:
         ("The report is false.", "The report was confirmed by officials.", "false"),
         ("Officials denied that the wife had been arrested.", "The wife was arrested.", "denied"),
         ("Voters did not approve the constitution.", "Voters approved the constitution.", "not"),
+        # A debunking headline's "No, ..." reaches past its comma.
+        ("No, a gull did not land on the mayor.", "A gull landed on the mayor's head.", "No"),
     ],
 )
 def test_negation_reaches_what_it_negates(a: str, b: str, negator: str) -> None:
@@ -263,6 +265,8 @@ def test_negation_reaches_what_it_negates(a: str, b: str, negator: str) -> None:
             "Fighting resumed in the north after the ceasefire.",
         ),
         ("They were detained in Lebanon.", "No one knows where they were detained."),
+        # "No," answers a question; it does not negate "the Batmobile".
+        ("No, it's the Batmobile!", "Here is a real picture of the Batmobile."),
     ],
 )
 def test_negation_out_of_scope(a: str, b: str) -> None:
@@ -278,6 +282,63 @@ def test_negation_out_of_scope(a: str, b: str) -> None:
     ],
 )
 def test_negation_symmetric_cases(a: str, b: str) -> None:
+    assert check_negation(a, b, 1.0) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "cue"),
+    [
+        # A debunking report rarely negates the rumour's words; it calls the story false.
+        ("The photo of the two-headed shark is a fake.",
+         "A fisherman caught a two-headed shark off Florida.", "fake"),
+        ("Reports of a meteorite strike in the capital were dismissed as a hoax.",
+         "A meteorite struck the capital on Saturday night.", "dismissed as|hoax"),
+        ("Astronomers cast doubt on reports that the comet will hit the moon.",
+         "The comet will hit the moon next year.", "cast doubt"),
+        ("Police denied reports of a shooting at the mall.",
+         "Two people were shot at the mall on Sunday.", "denied"),
+        ("The viral video of the rescue was faked, a witness says.",
+         "A viral video shows a firefighter rescuing a cat.", "faked"),
+        ("That panel of sports pundits is not real.",
+         "The network's panel of sports pundits will be all men.", "not real"),
+        ("A fake news story claimed the singer had died.",
+         "The singer died in hospital on Tuesday.", "fake"),
+    ],
+)  # fmt: skip
+def test_negation_calling_the_story_false(a: str, b: str, cue: str) -> None:
+    finding = check_negation(a, b, 0.5)
+    assert finding is not None
+    assert (finding.kind, finding.note, finding.spans_b) == (
+        Kind.NEGATION, "only claim A calls it false", ()
+    )  # fmt: skip
+    assert "|".join(span.text for span in finding.spans_a) == cue
+    swapped = check_negation(b, a, 0.5)
+    assert swapped is not None and swapped.note == "only claim B calls it false"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # Both call it false: they agree.
+        ("The death report was a hoax.", "Fans were fooled by a fake death report."),
+        # What is fake is not the story: passports, charges the other claim never mentions.
+        ("The suspects were caught with fake passports.", "Two suspects were arrested at the airport."),
+        ("He says he faces bogus charges.", "He was arrested in March."),
+        # Passive "denied" is refused, not a denial.
+        ("The reporter was denied entry to the court.", "The reporter entered the court."),
+        ("The judge dismissed the case on Monday.", "The case was heard on Monday."),
+        # The other side says no as well: they agree.
+        ("Reports that the minister resigned are false.", "The minister has not resigned."),
+        # The other retells the rumour without asserting it.
+        ("The death report is a hoax.", "Unconfirmed reports say the actor was found dead."),
+        # A negation against a claim that itself calls the story false: they agree.
+        ("The singer is not dead.", "A fake news story claimed the singer was dead."),
+        # Affirmed, not called false; or a denial whose direction takes a parser.
+        ("Doctors say the third breast is no hoax.", "A woman had surgery for a third breast."),
+        ("The woman denies that her surgery was a hoax.", "The woman had an operation on Monday."),
+    ],
+)  # fmt: skip
+def test_negation_not_calling_the_story_false(a: str, b: str) -> None:
     assert check_negation(a, b, 1.0) is None
 
 
