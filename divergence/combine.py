@@ -4,8 +4,9 @@ The contradiction model and the typed checks each see part of the picture: the m
 reads meaning but not which number counts what; a check sees one number change but not
 whether the rest of the sentence is about the same event. Taking the larger of them (as
 divergence did before) let a typed check at 0.95 on noise outrank everything. Instead a
-small logistic regression weighs them together, and isotonic regression on held-out
-pairs turns its output into a calibrated probability. Both are stored as plain numbers
+small logistic regression weighs them together, and isotonic regression on out-of-fold
+outputs, its steps joined at their centres (:func:`~divergence.combine_train.centred_steps`),
+turns its output into a calibrated probability. Both are stored as plain numbers
 in a JSON file (data/models/divergence-combiner/combiner.json) with a card beside it,
 so loading needs neither pickle nor scikit-learn.
 
@@ -111,7 +112,8 @@ class Combiner:
     scale: tuple[float, ...]
     weights: tuple[float, ...]
     intercept: float
-    #: Isotonic calibration: raw logistic output -> probability, by linear interpolation.
+    #: Centred isotonic calibration: raw logistic output -> probability, by linear
+    #: interpolation between the centres of isotonic regression's steps.
     calibration_x: tuple[float, ...]
     calibration_y: tuple[float, ...]
     card: dict[str, Any]

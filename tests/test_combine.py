@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from divergence.checks import Finding, Kind, Span
 from divergence.combine import FEATURES, Combiner, features, premise_first, read_combiner
-from divergence.combine_train import binary_ece, fit
+from divergence.combine_train import binary_ece, centred_steps, fit
 from divergence.errors import ModelError
 from divergence.scoring import CheckScorer, score_texts
 from divergence.terms import key_terms, term_overlap
@@ -95,6 +95,21 @@ def test_calibration_holds_on_fresh_rows_of_the_same_kind() -> None:
     ece, table = binary_ece(combiner.predict(x), y)
     assert ece < 0.06
     assert sum(row["pairs"] for row in table) == 3000
+
+
+def test_calibration_steps_become_knots_at_their_centres() -> None:
+    raw = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    centres, levels = centred_steps(raw, np.array([0.0, 0.0, 0.5, 0.5, 0.5, 1.0]))
+    np.testing.assert_allclose(centres, [0.15, 0.4, 0.6])
+    np.testing.assert_allclose(levels, [0.0, 0.5, 1.0])
+
+
+def test_calibrated_scores_rise_strictly_between_the_outer_steps() -> None:
+    combiner, _ = fit(*synthetic(seed=1))
+    inner = np.linspace(combiner.calibration_x[0], combiner.calibration_x[-1], 200)[1:-1]
+    calibrated = np.interp(inner, combiner.calibration_x, combiner.calibration_y)
+    assert np.all(np.diff(calibrated) > 0)  # no flat step: every flag level can fall anywhere
+    assert len(set(np.round(combiner.predict(synthetic(seed=2)[0]), 6))) > 100
 
 
 def test_binary_ece_of_a_perfectly_calibrated_constant_is_zero() -> None:
