@@ -164,6 +164,7 @@ _SCOPE_SKIP = frozenset(
 _SCOPE_WORD = re.compile(r"[A-Za-z][A-Za-z\-]+")
 #: After the cue, "false" and "untrue" follow what they negate ("the report is false").
 _NEGATES_BEFORE = frozenset({"false", "untrue"})
+_THAT_CLAUSE = re.compile(r"\s{1,3}that\b", re.IGNORECASE)
 #: Punctuation right after a cue ("No, ...", "No!"): an answer, not a negation.
 _ANSWER = re.compile(r"\s{0,2}[,!?;:.\u2014\u2013]")
 
@@ -173,17 +174,18 @@ def _word_key(word: str) -> str:
     return word.lower()[:5]
 
 
-def _negated_word(text: str, cue: Span) -> str | None:
-    """The first content word the cue negates: the next one, or for "false" the one before."""
+def _negated_words(text: str, cue: Span) -> list[str]:
+    """The content words the cue negates, nearest first: those after it, or for "false" those
+    before it."""
     if cue.text.lower() in _NEGATES_BEFORE:
         words = _SCOPE_WORD.findall(text[max(0, cue.start - 100) : cue.start])[::-1]
     elif _ANSWER.match(text, cue.end) and not _NEGATION_STRONG.search(text, cue.end):
         # "No, it's the Batmobile!" answers and negates nothing; "No, a bird did not poop on
         # Putin" is a debunking headline's form.
-        return None
+        return []
     else:
         words = _SCOPE_WORD.findall(text[cue.end : cue.end + 100])
-    return next((w for w in words if w.lower() not in _SCOPE_SKIP), None)
+    return [w for w in words if w.lower() not in _SCOPE_SKIP][:5]
 
 
 def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
@@ -194,9 +196,14 @@ def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
     keys = {_word_key(w) for w in _SCOPE_WORD.findall(other)}
     out = []
     for cue in cues:
-        word = _negated_word(negated, cue)
-        if word is not None and _word_key(word) in keys:
-            out.append(cue)
+        words = [_word_key(w) for w in _negated_words(negated, cue)]
+        if not words or words[0] not in keys:
+            continue
+        # "denied that al-Baghdadi's wife had been arrested" negates the arrest, not the
+        # man the clause starts with: the clause must reach the other claim past its subject.
+        if _THAT_CLAUSE.match(negated, cue.end) and not keys.intersection(words[1:]):
+            continue
+        out.append(cue)
     return out
 
 
@@ -243,7 +250,8 @@ _ATTRIBUTIVE = frozenset(["fake", "faked", "fakes", "fabricated", "bogus", "phon
 _REPORTS = frozenset(
     ["news", "report", "reports", "story", "stories", "claim", "claims", "video", "videos",
      "photo", "photos", "picture", "pictures", "image", "images", "post", "posts", "tweet",
-     "tweets", "rumor", "rumors", "rumour", "rumours", "article", "account", "quote", "site"]
+     "tweets", "rumor", "rumors", "rumour", "rumours", "article", "account", "quote", "site",
+     "allegation", "allegations", "accusation", "accusations"]
 )  # fmt: skip
 #: "was denied entry", "were denied bail": a be-verb before "denied" makes it passive.
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got)\s{1,3}$", re.IGNORECASE)
@@ -281,8 +289,17 @@ def called_false(text: str, other: str) -> list[Span]:
     out = []
     for cue in cues:
         word = cue.text.lower()
-        if word.startswith("den") and _BE_BEFORE.search(_before(text, cue)):
-            continue
+        if word.startswith("den"):
+            # "denied reports of a shooting" calls a story false, and "denies the selfie"
+            # against "took a selfie" denies what the other says; "denied that al-Baghdadi's
+            # wife was arrested" against "IS declared a caliphate" does not, and "was denied
+            # entry" is no denial.
+            words = [w.lower() for w in _negated_words(text, cue)]
+            if _THAT_CLAUSE.match(text, cue.end):
+                words = words[1:]  # past the subject of the denied clause
+            reaches = any(w in _REPORTS or _word_key(w) in keys for w in words)
+            if _BE_BEFORE.search(_before(text, cue)) or not reaches:
+                continue
         if word in _ATTRIBUTIVE:
             after = _NEXT_WORD.match(text, cue.end)
             noun = after.group(1).lower() if after else ""

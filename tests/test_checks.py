@@ -265,6 +265,11 @@ def test_negation_reaches_what_it_negates(a: str, b: str, negator: str) -> None:
             "Fighting resumed in the north after the ceasefire.",
         ),
         ("They were detained in Lebanon.", "No one knows where they were detained."),
+        # The denied clause is about his wife's arrest, not about the man it starts with.
+        (
+            "Officials denied that al-Rashid's wife had been arrested.",
+            "Born in 1971, al-Rashid comes from a family of preachers.",
+        ),
         # "No," answers a question; it does not negate "the Batmobile".
         ("No, it's the Batmobile!", "Here is a real picture of the Batmobile."),
     ],
@@ -303,6 +308,9 @@ def test_negation_symmetric_cases(a: str, b: str) -> None:
          "The network's panel of sports pundits will be all men.", "not real"),
         ("A fake news story claimed the singer had died.",
          "The singer died in hospital on Tuesday.", "fake"),
+        # A denial that reaches what the other claim says, past its first word.
+        ("The surgeon denies an unauthorised biopsy and a selfie.",
+         "The surgeon took a selfie before the biopsy.", "denies"),
     ],
 )  # fmt: skip
 def test_negation_calling_the_story_false(a: str, b: str, cue: str) -> None:
@@ -326,6 +334,9 @@ def test_negation_calling_the_story_false(a: str, b: str, cue: str) -> None:
         ("He says he faces bogus charges.", "He was arrested in March."),
         # Passive "denied" is refused, not a denial.
         ("The reporter was denied entry to the court.", "The reporter entered the court."),
+        # The denial is about something the other claim does not say.
+        ("A fighter denied that the leader's wife had been arrested.",
+         "The group seized wide areas of the country last year."),
         ("The judge dismissed the case on Monday.", "The case was heard on Monday."),
         # The other side says no as well: they agree.
         ("Reports that the minister resigned are false.", "The minister has not resigned."),
