@@ -2,7 +2,7 @@
 
 Usage:
   python benchmarks/quality_checks.py [--datasets ../shared/datasets] [--no-cosine]
-  python benchmarks/quality_checks.py --typed [--datasets ...]     # old vs new, per kind
+  python benchmarks/quality_checks.py --typed [--since REF]        # old vs new, per kind
   python benchmarks/quality_checks.py --parsers                    # quantity parsers
 
 The default prints ROC-AUC of the ``checks`` scorer's divergence (and, for comparison, of
@@ -10,7 +10,8 @@ plain cosine similarity from the bundled embedder, negated) for: ClaimDiff-weak 
 weakens claim A"), Symmetric FEVER dev+test (refuting vs supporting evidence) and SNLI dev
 (contradiction vs the rest), plus contradiction precision/recall at the default threshold.
 
-``--typed`` runs the typed checks of the last commit (``git show HEAD:divergence/checks.py``)
+``--typed`` runs the typed checks of the last commit (``git show HEAD:divergence/checks.py``,
+or of ``--since REF``)
 and of the working tree on the same pairs and prints how often each kind fires: on
 paraphrases (MRPC label 1; STS-B main-news pairs scored >= 4) every firing is a false
 alarm; on ClaimDiff, Emergent and FNC-1 it compares related pairs that differ with those
@@ -157,9 +158,9 @@ def stance_split(path: Path, *, best_sentence: bool) -> tuple[Pairs, Pairs]:
     return against, agree
 
 
-def old_checks() -> types.ModuleType:
-    """The typed checks as of the last commit, loaded from ``git show`` into a module."""
-    source = subprocess.run(["git", "show", "HEAD:divergence/checks.py"], cwd=ROOT, check=True,
+def old_checks(ref: str = "HEAD") -> types.ModuleType:
+    """The typed checks as of commit ``ref``, loaded from ``git show`` into a module."""
+    source = subprocess.run(["git", "show", f"{ref}:divergence/checks.py"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout  # fmt: skip
     module = types.ModuleType("old_checks")
     sys.modules["old_checks"] = module  # dataclasses look their module up there
@@ -206,10 +207,10 @@ def adversarial(module: Any) -> None:
         print(f"  {name:<24} {len(text):>6} chars  {time.perf_counter() - start:6.2f} s  {outcome}")
 
 
-def typed_table(datasets: Path) -> None:
+def typed_table(datasets: Path, since: str = "HEAD") -> None:
     from divergence import checks as new
 
-    old = old_checks()
+    old = old_checks(since)
     related, unrelated = claimdiff_split(datasets)
     e_against, e_agree = stance_split(datasets / "emergent" / "emergent.jsonl", best_sentence=False)
     f_against, f_agree = stance_split(
@@ -225,7 +226,7 @@ def typed_table(datasets: Path) -> None:
         ("FNC-1 disagree (closest body sentence)", f_against),
         ("FNC-1 agree (closest body sentence)", f_agree),
     ]
-    print("% of pairs on which each kind fires, old (HEAD) -> new (working tree); errors: "
+    print(f"% of pairs on which each kind fires, old ({since}) -> new (working tree); errors: "
           "pairs on which the checks raised\n")  # fmt: skip
     print("| pairs | n | " + " | ".join(KINDS) + " | any | errors |")
     print("|---|---|" + "---|" * (len(KINDS) + 2))
@@ -326,10 +327,11 @@ def main() -> None:
     parser.add_argument("--no-cosine", action="store_true", help="skip the embedding baseline")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--typed", action="store_true", help="old vs new typed checks, per kind")
+    parser.add_argument("--since", default="HEAD", help="--typed: the commit to compare with")
     mode.add_argument("--parsers", action="store_true", help="quantity parsers on the table")
     args = parser.parse_args()
     if args.typed:
-        typed_table(args.datasets)
+        typed_table(args.datasets, args.since)
     elif args.parsers:
         parser_table()
     else:

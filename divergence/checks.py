@@ -253,6 +253,9 @@ _REPORTS = frozenset(
      "tweets", "rumor", "rumors", "rumour", "rumours", "article", "account", "quote", "site",
      "allegation", "allegations", "accusation", "accusations"]
 )  # fmt: skip
+#: What a denial calls false by naming it: a report of the story, or a reported plan ("Saudi
+#: airline denies plan to separate men and women" against "Saudia to ban gender-mixing").
+_DENIABLE = _REPORTS | {"plan", "plans"}
 #: "was denied entry", "were denied bail": a be-verb before "denied" makes it passive.
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got)\s{1,3}$", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s{1,3}([A-Za-z][A-Za-z\-]{0,40})")
@@ -297,7 +300,7 @@ def called_false(text: str, other: str) -> list[Span]:
             words = [w.lower() for w in _negated_words(text, cue)]
             if _THAT_CLAUSE.match(text, cue.end):
                 words = words[1:]  # past the subject of the denied clause
-            reaches = any(w in _REPORTS or _word_key(w) in keys for w in words)
+            reaches = any(w in _DENIABLE or _word_key(w) in keys for w in words)
             if _BE_BEFORE.search(_before(text, cue)) or not reaches:
                 continue
         if word in _ATTRIBUTIVE:

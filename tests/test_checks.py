@@ -311,6 +311,9 @@ def test_negation_symmetric_cases(a: str, b: str) -> None:
         # A denial that reaches what the other claim says, past its first word.
         ("The surgeon denies an unauthorised biopsy and a selfie.",
          "The surgeon took a selfie before the biopsy.", "denies"),
+        # A reported plan denied: "plan" is not in the other claim, but it is what is denied.
+        ("The airline denies plans to seat men and women apart.",
+         "The airline will ban mixed seating on its flights.", "denies"),
     ],
 )  # fmt: skip
 def test_negation_calling_the_story_false(a: str, b: str, cue: str) -> None:
