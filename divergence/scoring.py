@@ -49,8 +49,8 @@ ENV_SCORER = "DIVERGENCE_SCORER"
 THRESHOLD = 0.5
 #: The flag level on the calibrated score (a probability that a person would call the pair a
 #: real disagreement), unless the combiner's card names its own: at about one chance in
-#: three. On the real-news dev set (benchmarks/e2e_quality.py) it flags 3.5% of agreeing
-#: pairs (target at most 5%; 0.25 flagged 8%, 0.3 6.1%); findings are ranked by the score
+#: three. On the real-news dev set (benchmarks/e2e_quality.py) it flags 3.2% of agreeing
+#: pairs (target at most 5%; 0.25 flags 7.7%, 0.3 5.9%); findings are ranked by the score
 #: either way, and --threshold trades precision for recall.
 CALIBRATED_THRESHOLD = 0.35
 
