@@ -52,7 +52,7 @@ from divergence.embeddings import Embedder, get_embedder
 from divergence.engine import Engine, LocalEngine, Precomputed, get_engine
 from divergence.errors import InputError, OutputError, StoreError
 from divergence.pairing import MIN_SIMILARITY, MIN_TOPIC, TOP_K, Pair, duplicate_groups, find_pairs
-from divergence.pipeline import By, as_documents
+from divergence.pipeline import By, as_choice, as_documents
 from divergence.profiling import StageTimer
 from divergence.progress import progress_bar
 from divergence.render import render_frame, write_atomic
@@ -267,10 +267,7 @@ def run_nightly(
         raise InputError(f"invalid window {window_days!r}: expected at least 1 day")
     if window_days > MAX_WINDOW_DAYS:
         raise InputError(f"invalid window {window_days!r}: at most {MAX_WINDOW_DAYS} days")
-    try:
-        mode = StoryMode(stories)
-    except ValueError:
-        raise InputError(f"invalid stories {stories!r}: expected auto or none") from None
+    mode = as_choice(StoryMode, stories, "stories")
     documents = _documents(inputs)
     runner = engine if isinstance(engine, Engine) else get_engine(engine)
     the_scorer = get_scorer(scorer) if scorer is None or isinstance(scorer, str) else scorer
@@ -281,7 +278,7 @@ def run_nightly(
         scorer=the_scorer,
         engine=runner,
         out=Path(out) if out else user_dir() / "reports",
-        by=By(by).value, stories=mode, window_days=window_days, threshold=threshold,
+        by=as_choice(By, by, "by").value, stories=mode, window_days=window_days, threshold=threshold,
         top_k=top_k, min_similarity=min_similarity, min_topic=min_topic,
         min_checkworthiness=min_checkworthiness, progress=progress,
         timer=timer or StageTimer(),

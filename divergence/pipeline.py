@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from divergence.claims import MIN_CHECKWORTHINESS, extract_claims
 from divergence.documents import Document, load_documents, record_document
@@ -35,6 +35,19 @@ class By(str, Enum):
 
     SPEAKER = "speaker"
     OUTLET = "outlet"
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def as_choice(kind: type[E], value: E | str, name: str) -> E:
+    """``value`` as a member of ``kind``; anything else is one :class:`InputError` naming the
+    choices (``compare(by="outlets")`` is a user's mistake, not a traceback)."""
+    try:
+        return kind(value)
+    except ValueError:
+        known = " or ".join(str(member.value) for member in kind)
+        raise InputError(f"invalid {name} {value!r}: expected {known}") from None
 
 
 def as_documents(documents: Iterable[Document | Mapping[str, Any]] | str | Path) -> list[Document]:
@@ -82,8 +95,8 @@ def compare(
     report); the report carries them in ``timings`` either way.
     """
     timer = timer or StageTimer()
-    by = By(by).value
-    mode = StoryMode(stories)
+    by = as_choice(By, by, "by").value
+    mode = as_choice(StoryMode, stories, "stories")
     with timer.stage("load documents"):
         docs = as_documents(documents)
     with timer.stage("extract claims"):

@@ -124,6 +124,9 @@ def test_an_unknown_stories_mode_is_refused() -> None:
     with pytest.raises(InputError) as info:
         run_nightly([], db=":memory:", date=DAY, stories="some")
     assert str(info.value) == "invalid stories 'some': expected auto or none"
+    with pytest.raises(InputError) as info:
+        run_nightly([], db=":memory:", date=DAY, by="outlets")
+    assert str(info.value) == "invalid by 'outlets': expected speaker or outlet"
 
 
 # ---- the store keeps the grouping ----------------------------------------------------------

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from divergence import compare
 from divergence.cli import cli
 from divergence.documents import Document
+from divergence.errors import InputError
 from divergence.report import CLAIM_COLUMNS, PAIR_COLUMNS, STORY_COLUMNS, build_report
 from divergence.stories import (
     Story,
@@ -290,9 +291,14 @@ def test_build_report_without_stories_leaves_the_columns_empty() -> None:
     assert isinstance(report.stories, pd.DataFrame)
 
 
-def test_compare_rejects_an_unknown_story_mode() -> None:
-    with pytest.raises(ValueError):
+def test_compare_rejects_an_unknown_story_mode_or_side_in_one_line() -> None:
+    # As the nightly job does: a user's mistake, not a ValueError from deep inside.
+    with pytest.raises(InputError) as info:
         compare(MIXED_DAY, stories="sometimes")
+    assert str(info.value) == "invalid stories 'sometimes': expected auto or none"
+    with pytest.raises(InputError) as info:
+        compare(MIXED_DAY, by="outlets")
+    assert str(info.value) == "invalid by 'outlets': expected speaker or outlet"
 
 
 # ---- the command line ------------------------------------------------------------------------
