@@ -344,8 +344,10 @@ def cached_export(
     except ModelError:
         raise
     except Exception as e:
+        # The shipped scorer runs on ONNX Runtime by default: say how to do without it.
+        hint = "; the torch backend needs no export" if what == "scorer" else ""
         raise ModelError(
-            f"cannot export {name!r} to ONNX: {type(e).__name__}: {e}".splitlines()[0]
+            f"cannot export {name!r} to ONNX: {type(e).__name__}: {e}".splitlines()[0] + hint
         ) from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -160,6 +160,23 @@ def test_export_is_cached_until_the_model_changes(fake_model: tuple[Path, list[s
     assert calls.count("fp32") == 3
 
 
+def test_a_failed_scorer_export_says_torch_needs_none(
+    fake_model: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, _ = fake_model
+
+    def broken(model_dir: Path, out: Path) -> None:
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(nli_onnx, "export_classifier", broken)
+    with pytest.raises(ModelError) as error:
+        nli_onnx.onnx_classifier(folder)
+    assert str(error.value) == (
+        f"cannot export {str(folder)!r} to ONNX: RuntimeError: unsupported operator; "
+        "the torch backend needs no export"
+    )
+
+
 # ---- with the real model ----
 
 
