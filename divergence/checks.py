@@ -174,6 +174,10 @@ def _word_key(word: str) -> str:
     return word.lower()[:5]
 
 
+def _word_keys(text: str) -> set[str]:
+    return {_word_key(w) for w in _SCOPE_WORD.findall(text)}
+
+
 def _negated_words(text: str, cue: Span) -> list[str]:
     """The content words the cue negates, nearest first: those after it, or for "false" those
     before it."""
@@ -193,7 +197,7 @@ def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
     keeps the check's firings on contradictions and drops most on agreeing pairs ("Bale will
     not play Jobs" / "Bale drops out of the Jobs biopic"): benchmarks/README.md, "Negation
     in scope"."""
-    keys = {_word_key(w) for w in _SCOPE_WORD.findall(other)}
+    keys = _word_keys(other)
     out = []
     for cue in cues:
         words = [_word_key(w) for w in _negated_words(negated, cue)]
@@ -288,7 +292,7 @@ def called_false(text: str, other: str) -> list[Span]:
     cues = [c for c in _spans(_CALLED_FALSE, text) if not _NEGATED_CUE.search(_before(text, c))]
     if any(c.text.lower().startswith("den") for c in cues) and len(cues) > 1:
         return []  # "denies the surgery was a hoax": which way it points takes a parser
-    keys = {_word_key(w) for w in _SCOPE_WORD.findall(other)}
+    keys = _word_keys(other)
     out = []
     for cue in cues:
         word = cue.text.lower()

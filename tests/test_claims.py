@@ -341,6 +341,10 @@ def test_canonical_speakers_is_case_insensitive_on_words() -> None:
         "Hopes Dim for Immediate Gaza Truce Deal as Israel-Hamas Talks Stumble in Cairo",
         "Too short.",
         " ".join(["word"] * 121) + ".",
+        # A hoax's own words, quoted: what the outlet calls false is not its claim.
+        "According to the latest Macaulay Culkin death hoax, he was found dead in his flat.",
+        "The fake news story reads: “Sources are reporting that the actor was found dead.”",
+        "A satirical website claimed that the mayor had banned cars from the city centre.",
     ],
 )
 def test_checkworthiness_zero(text: str) -> None:
@@ -358,18 +362,6 @@ def test_checkworthiness_zero(text: str) -> None:
 def test_checkworthiness_factual_with_number(text: str) -> None:
     score = checkworthiness(text)
     assert MIN_CHECKWORTHINESS < score <= 1.0
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "According to the latest Macaulay Culkin death hoax, he was found dead in his flat.",
-        "The fake news story reads: “Sources are reporting that the actor was found dead.”",
-        "A satirical website claimed that the mayor had banned cars from the city centre.",
-    ],
-)
-def test_a_hoax_quoted_is_not_the_outlets_claim(text: str) -> None:
-    assert checkworthiness(text) == 0.0
 
 
 @pytest.mark.parametrize(
