@@ -19,6 +19,12 @@ known stories, the stories found, the document pairs of different stories put in
 (wrongly merged: their claims would be paired) and the pairs of one story split apart
 (their claims are never compared). "none" is every document in one story, as pairing
 was before stories.
+
+A fact-checker's input is often two articles (``divergence diff a.txt b.txt``), so the
+second table takes ``--two`` random pairs of documents of one story (a split loses every
+pair between them) and as many of two different stories (a merge lets their claims be
+paired), for each ``--backgrounds`` value (empty documents counted in the TF-IDF's
+document frequencies, divergence.stories.BACKGROUND_DOCUMENTS), all in one run.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
@@ -36,6 +43,7 @@ from sklearn.metrics import adjusted_rand_score
 from divergence.documents import Document
 from divergence.embeddings import get_embedder
 from divergence.stories import (
+    BACKGROUND_DOCUMENTS,
     EMBEDDING_WEIGHT,
     THRESHOLD,
     WINDOW_DAYS,
@@ -119,6 +127,30 @@ def measure(truth: Sequence[int], found: Sequence[int]) -> dict[str, float]:
     }
 
 
+def two_documents(
+    groups: Sequence[Group], count: int, seed: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``count`` pairs of texts of one story and ``count`` of two different stories."""
+    rng = np.random.default_rng(seed)
+    several = [g for g in groups if len(g) >= 2]
+    same, different = [], []
+    for index in rng.choice(len(several), min(count, len(several)), replace=False):
+        i, j = rng.choice(len(several[index]), 2, replace=False)
+        same.append((several[index][i][1], several[index][j][1]))
+    for _ in range(count):
+        g, h = rng.choice(len(several), 2, replace=False)
+        first, second = several[g], several[h]
+        different.append((first[rng.integers(len(first))][1], second[rng.integers(len(second))][1]))
+    return same, different
+
+
+def one_story(texts: tuple[str, str], embedder: Any, background: int) -> bool:
+    docs = [Document(id=f"d{i}", source=f"outlet{i}", text=t) for i, t in enumerate(texts)]
+    vectors = embedder.embed([lead(d) for d in docs])
+    distance = story_distances(docs, vectors, background=background)
+    return len(stories_from_distances(docs, distance)) == 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
@@ -130,6 +162,10 @@ def main() -> None:
     parser.add_argument("--thresholds", default="0.6,0.65,0.7,0.75,0.8")
     parser.add_argument("--weight", type=float, default=EMBEDDING_WEIGHT,
                         help="weight of the embedding cosine against shared key terms")  # fmt: skip
+    parser.add_argument("--two", type=int, default=300,
+                        help="two-document inputs of each kind (0: skip that table)")  # fmt: skip
+    parser.add_argument("--backgrounds", default=f"0,{BACKGROUND_DOCUMENTS}",
+                        help="background documents to compare on the two-document inputs")  # fmt: skip
     args = parser.parse_args()
     thresholds = [float(t) for t in args.thresholds.split(",")]
     embedder = get_embedder()
@@ -170,6 +206,21 @@ def main() -> None:
                 f"| {mean['purity']:.3f} | {mean['stories']:.1f} | {mean['merged']:.1f} "
                 f"| {mean['split']:.1f} | {timing} |"
             )
+    if not args.two:
+        return
+    backgrounds = [int(b) for b in args.backgrounds.split(",")]
+    print(f"\nTwo documents, default threshold {THRESHOLD}: {args.two} inputs of each kind\n")
+    print("| data | background documents | one story split | two stories merged |")
+    print("|---|---:|---:|---:|")
+    for name, groups in (
+        ("FNC-1 bodies", fnc_groups(args.datasets)),
+        ("Emergent headlines", emergent_groups(args.datasets)),
+    ):
+        same, different = two_documents(groups, args.two, seed=0)
+        for background in backgrounds:
+            split = np.mean([not one_story(p, embedder, background) for p in same])
+            merged = np.mean([one_story(p, embedder, background) for p in different])
+            print(f"| {name} | {background} | {split:.3f} | {merged:.3f} |")
 
 
 if __name__ == "__main__":

@@ -158,8 +158,8 @@ _NEGATION_WEAK = _terms(
 _SCOPE_SKIP = frozenset(
     ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
      "do", "does", "did", "will", "would", "can", "could", "shall", "should", "may", "might",
-     "must", "to", "of", "any", "even", "yet", "so", "that", "this", "it", "its", "their", "his",
-     "her", "there", "he", "she", "they", "we"]
+     "must", "to", "of", "any", "even", "yet", "so", "that", "this", "these", "those", "it",
+     "its", "their", "his", "her", "there", "he", "she", "they", "we"]
 )  # fmt: skip
 _SCOPE_WORD = re.compile(r"[A-Za-z][A-Za-z\-]+")
 #: After the cue, "false" and "untrue" follow what they negate ("the report is false").

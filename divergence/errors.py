@@ -19,7 +19,7 @@ class UnknownFormat(InputError):
 
 
 class NothingToCompare(DivergenceError):
-    """The input holds fewer than two sources, so there is nothing to compare."""
+    """The input holds fewer than two sources (or no story has two), so nothing is compared."""
 
 
 class ModelError(DivergenceError):

@@ -88,9 +88,10 @@ def compare(
     path. Claims are attributed to their speaker (``by="speaker"``, the default) or to the
     outlet; pairs of claims from different sources are scored and those whose divergence
     reaches ``threshold`` are flagged. Raises :class:`NothingToCompare` when fewer than
-    two sources make claims. With ``stories="auto"`` (the default) documents are first
-    grouped into stories (:func:`~divergence.stories.find_stories`) and claims are only
-    paired within one; ``"none"`` pairs across all documents as if they were one story.
+    two sources make claims, or when no story has claims from two. With
+    ``stories="auto"`` (the default) documents are first grouped into stories
+    (:func:`~divergence.stories.find_stories`) and claims are only paired within one;
+    ``"none"`` pairs across all documents as if they were one story.
     ``timer`` collects seconds per stage (load, extract, stories, embed, pair, score,
     report); the report carries them in ``timings`` either way.
     """
@@ -121,6 +122,16 @@ def compare(
     story_of = {doc_id: story.id for story in grouped for doc_id in story.doc_ids}
     claim_stories = [story_of[c.doc_id] for c in claims]
     log.info("%d stories (%s)", len(grouped), mode.value)
+    story_sources: dict[str, set[str]] = {}
+    for claim, story_id in zip(claims, claim_stories, strict=True):
+        story_sources.setdefault(story_id, set()).add(claim.source(by))
+    if max(map(len, story_sources.values())) < 2:
+        # Not "no divergences": nothing was compared, and the user should know why.
+        raise NothingToCompare(
+            f"the {len(docs)} documents tell {len(grouped)} different stories, none with "
+            "claims from two sources: nothing to compare (with stories set to none, claims "
+            "are paired across stories)"
+        )
 
     with (
         timer.stage("embed"),

@@ -58,6 +58,11 @@ LEAD_WORDS = 100
 #: nightly store keeps only these words of a document (:func:`head`) and rebuilds the lead
 #: from them.
 TERM_WORDS = 400
+#: Empty documents added to the TF-IDF fit: rarity is judged against a notional wider news
+#: day, not only the documents given. Fitted on two articles alone, every term they share
+#: would count for less than every term only one of them has, and two articles on one event
+#: were split apart (benchmarks/README.md, "Stories of a few documents").
+BACKGROUND_DOCUMENTS = 30
 #: Key terms are compared by this many first letters: "Israel"/"Israeli", "quake"/"quakes".
 STEM_CHARS = 6
 #: Key terms in a story's label.
@@ -160,12 +165,14 @@ def story_distances(
     *,
     window_days: float = WINDOW_DAYS,
     embedding_weight: float = EMBEDDING_WEIGHT,
+    background: int = BACKGROUND_DOCUMENTS,
 ) -> NDArray[np.float64]:
     """The n x n distances the clustering uses: 1 - (a weighted mean of the lead embeddings'
     cosine and the TF-IDF cosine of shared key terms), 0 for identical texts, and
-    :data:`_APART` for documents more than ``window_days`` apart."""
+    :data:`_APART` for documents more than ``window_days`` apart. ``background``: empty
+    documents counted in the inverse document frequencies (:data:`BACKGROUND_DOCUMENTS`)."""
     cosine = np.clip(vectors.astype(np.float64) @ vectors.T.astype(np.float64), 0.0, 1.0)
-    terms = _term_similarity(documents)
+    terms = _term_similarity(documents, background)
     similarity = embedding_weight * cosine + (1 - embedding_weight) * terms
     distance = 1.0 - similarity
     texts = pd.Series([f"{d.title or ''}\n{d.text}".strip().lower() for d in documents])
@@ -180,16 +187,19 @@ def story_distances(
     return distance
 
 
-def _term_similarity(documents: Sequence[Document]) -> NDArray[np.float64]:
-    """Cosine of the documents' TF-IDF vectors of key-term stems (0 where one has none)."""
+def _term_similarity(documents: Sequence[Document], background: int) -> NDArray[np.float64]:
+    """Cosine of the documents' TF-IDF vectors of key-term stems (0 where one has none),
+    the inverse document frequencies counted with ``background`` more that share no term."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(documents)
+    texts = [_term_text(d) for d in documents]
     vectorizer = TfidfVectorizer(analyzer=_stems, sublinear_tf=True)
     try:
-        matrix: Any = vectorizer.fit_transform([_term_text(d) for d in documents])
+        vectorizer.fit([*texts, *[""] * background])
     except ValueError:  # no document has a single key term
         return np.zeros((n, n), dtype=np.float64)
+    matrix: Any = vectorizer.transform(texts)
     similarity: NDArray[np.float64] = np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
     return similarity
 

@@ -244,6 +244,12 @@ def test_weak_negation() -> None:
         ("Voters did not approve the constitution.", "Voters approved the constitution.", "not"),
         # A debunking headline's "No, ..." reaches past its comma.
         ("No, a gull did not land on the mayor.", "A gull landed on the mayor's head.", "No"),
+        # A demonstrative is skipped like "it": what is denied is whose the remains are.
+        (
+            "The remains are not those of the lost sailors.",
+            "Remains found on the reef are linked to the lost sailors.",
+            "not",
+        ),
     ],
 )
 def test_negation_reaches_what_it_negates(a: str, b: str, negator: str) -> None:

@@ -289,9 +289,13 @@ def test_diff_exit_0_when_nothing_diverges(calm: Path) -> None:
     document = json.loads(result.stdout)
     assert len(document["pairs"]) >= 1  # paired, scored, not flagged
     assert not any(p["flagged"] for p in document["pairs"])
-    table = invoke(["diff", str(calm)])
+    table = invoke(["diff", str(calm), "--stories", "none"])
     assert table.exit_code == 0
     assert table.stdout == "No divergences across 2 sources.\n"
+    # As two stories, nothing is compared: said so, not reported as "no divergences".
+    apart = invoke(["diff", str(calm)])
+    assert (apart.exit_code, apart.stdout) == (0, "")
+    assert apart.stderr.startswith("divergence: the 2 documents tell 2 different stories, none")
 
 
 def test_diff_threshold_1_flags_nothing(divergent: Path) -> None:

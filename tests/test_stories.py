@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from divergence import compare
 from divergence.cli import cli
 from divergence.documents import Document
-from divergence.errors import InputError
+from divergence.errors import InputError, NothingToCompare
 from divergence.report import CLAIM_COLUMNS, PAIR_COLUMNS, STORY_COLUMNS, build_report
 from divergence.stories import (
     Story,
@@ -223,6 +223,19 @@ def test_distances_are_symmetric_with_a_zero_diagonal() -> None:
     assert distance[0, 2] < distance[0, 1]  # quake-quake closer than quake-ferry
 
 
+def test_two_articles_alone_are_as_close_as_among_a_days_others() -> None:
+    # Fitted on two documents alone, TF-IDF would count every term they share for less than
+    # every term only one has; the background documents keep their distance near the one
+    # the same two get among a day's other stories.
+    pair = [QUAKE_REUTERS, QUAKE_AP]
+    vectors = HashingEmbedder().embed([lead(d) for d in pair])
+    alone = story_distances(pair, vectors, background=0)[0, 1]
+    default = story_distances(pair, vectors)[0, 1]
+    day = story_distances(MIXED_DAY, HashingEmbedder().embed([lead(d) for d in MIXED_DAY]))
+    assert default < alone
+    assert abs(default - day[0, 2]) < abs(alone - day[0, 2])
+
+
 def test_lead_is_the_title_and_the_first_sentences() -> None:
     text = "One. Two? Three! Four. " + "word " * 300
     assert lead(doc("x", "X", "Title here", text)) == "Title here One. Two? Three!"
@@ -265,6 +278,22 @@ def test_compare_pairs_claims_only_within_a_story() -> None:
     assert auto.options["stories"] == "auto" and auto.options["story_count"] == 2
     assert none.options["story_count"] == 1
     assert none.claims["story"].nunique() == 1
+
+
+APART = (
+    "the 2 documents tell 2 different stories, none with claims from two sources: nothing to "
+    "compare (with stories set to none, claims are paired across stories)"
+)
+
+
+def test_two_stories_of_one_source_each_have_nothing_to_compare() -> None:
+    # Not "no divergences": nothing was compared, and the message says why.
+    with pytest.raises(NothingToCompare) as info:
+        compare([QUAKE_REUTERS, FERRY_BBC], by="outlet")
+    assert str(info.value) == APART
+    across = compare([QUAKE_REUTERS, FERRY_BBC], by="outlet", stories="none")
+    assert across.options["story_count"] == 1
+    assert set(across.claims["outlet"]) == {"Reuters", "BBC"}
 
 
 def test_report_carries_story_columns_at_the_end() -> None:
@@ -325,6 +354,16 @@ def test_diff_stories_option(mixed_day: Path, mode: str) -> None:
     crossing = [r for r in rows if r["doc_a"].split("-")[0] != r["doc_b"].split("-")[0]]
     assert (not crossing) if mode == "auto" else crossing
     assert len({r["story"] for r in rows}) == (2 if mode == "auto" else 1)
+
+
+def test_diff_of_two_stories_says_nothing_was_compared(tmp_path: Path) -> None:
+    paths = []
+    for d in (QUAKE_REUTERS, FERRY_BBC):
+        paths.append(tmp_path / f"{d.id}.txt")
+        paths[-1].write_text(f"{d.title}\n\n{d.text}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", *map(str, paths), "--by", "outlet"])
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == f"divergence: {APART}\n"
 
 
 def test_diff_stories_option_is_checked() -> None:
