@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -78,7 +79,13 @@ class Finding:
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
+    return list(_matches(pattern, text))
+
+
+# Each check's cue words are searched once per pair a claim is in; the matches are kept.
+@lru_cache(maxsize=16384)
+def _matches(pattern: re.Pattern[str], text: str) -> tuple[Span, ...]:
+    return tuple(Span(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text))
 
 
 def _terms(pattern_words: Sequence[str]) -> re.Pattern[str]:
@@ -766,7 +773,8 @@ def _subject(text: str, end: int) -> tuple[frozenset[str], Span] | None:
     return words, Span(kept[0][0], kept[-1][1], text[kept[0][0] : kept[-1][1]])
 
 
-def _agents(text: str) -> list[_Agent]:
+@lru_cache(maxsize=4096)  # scoring asks once per pair a claim is in
+def _agents(text: str) -> tuple[_Agent, ...]:
     """Who the text says did an action, by passive "by", active subject, "claimed
     responsibility for", "blamed X for Y" / "blamed Y on X", and "X was behind Y"."""
     found = []
@@ -797,7 +805,7 @@ def _agents(text: str) -> list[_Agent]:
         if first and second:  # "blamed X for Y" or "blamed Y on X"
             agent, target = (first, second) if key(m.group("how")) == "for" else (second, first)
             found.append(_Agent(agent[0], "responsible", target[0], agent[1]))
-    return found
+    return tuple(found)
 
 
 _WHEN = {*_WEEKDAYS, *_MONTHS, "yesterday", "today", "also", "reportedly", "allegedly",

@@ -31,6 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import NamedTuple
 
 
@@ -593,6 +594,12 @@ def _context(toks: list[_Tok], start: int, end: int) -> frozenset[str]:
 def quantities(text: str, *, limit: int | None = None) -> list[Quantity]:
     """Every amount in ``text`` in order (the first ``limit`` of them); see the module
     docstring for what is not one."""
+    return list(_quantities(text, limit))
+
+
+# Scoring reads each claim's amounts once per pair it is in; the parse is kept per text.
+@lru_cache(maxsize=4096)
+def _quantities(text: str, limit: int | None) -> tuple[Quantity, ...]:
     toks = _tokens(text)
     title = _title_case(toks)
     found: list[Quantity] = []
@@ -618,7 +625,7 @@ def quantities(text: str, *, limit: int | None = None) -> list[Quantity]:
         quantity = _quantity(text, toks, i, parsed, qualifier, q_start)
         found.append(quantity)
         i = max(i + 1, _index_after(toks, quantity.end))
-    return found
+    return tuple(found)
 
 
 def _title_case(toks: list[_Tok]) -> bool:
