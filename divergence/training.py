@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from divergence.errors import ModelError
-from divergence.nli import CARD, WEIGHTS, base_weights_sha256, build_classifier
+from divergence.nli import (
+    CARD,
+    WEIGHTS,
+    base_weights_sha256,
+    build_classifier,
+    read_card,
+    read_classifier,
+)
 from divergence.nlidata import LABELS, NOT_ENTAILMENT, LabeledPair
 from divergence.render import write_atomic
 from divergence.scoring import softmax
@@ -46,6 +53,9 @@ class TrainConfig:
     #: Seconds between checkpoints (OUT/checkpoint/state.pt), and batches between log lines.
     checkpoint_every: float = 300.0
     log_every: int = 100
+    #: A trained model's folder to start from instead of the bundled MiniLM (another
+    #: epoch at a lower learning rate, say); None: a fresh classifier head.
+    init: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,25 @@ def fit_temperature(logits: np.ndarray, pairs: Sequence[LabeledPair]) -> float:
     return best
 
 
+def initial_classifier(init: str | None) -> tuple[Any, Any]:
+    """The classifier training starts from: the bundled MiniLM with a fresh head, or the
+    trained model in ``init`` (its labels must be the ones trained here)."""
+    if init is None:
+        return build_classifier(LABELS)
+    model, tokenizer, card = read_classifier(Path(init))
+    if list(card.get("labels", [])) != list(LABELS):
+        raise ModelError(f"{init}: a model with other labels than {', '.join(LABELS)}")
+    model.train()
+    return model, tokenizer
+
+
+def init_sha256(init: str | None) -> str | None:
+    """The hash of the weights a run starts from (None from the bundled MiniLM)."""
+    if init is None:
+        return None
+    return hashlib.sha256((Path(init) / WEIGHTS).read_bytes()).hexdigest()
+
+
 CHECKPOINT = "checkpoint"
 LOG = "train.log"
 
@@ -158,6 +187,9 @@ def fingerprint(pairs: Sequence[LabeledPair], config: TrainConfig) -> str:
     """What a resumed run must share with the run it continues: data and settings."""
     digest = hashlib.sha256()
     settings = {k: v for k, v in asdict(config).items() if k not in _RUN_ONLY}
+    # The weights started from, not only their folder's name: another model there is
+    # another run.
+    settings["init"] = init_sha256(config.init)
     digest.update(json.dumps(settings, sort_keys=True).encode())
     for p in pairs:
         digest.update(f"{p.a}\x1f{p.b}\x1f{p.label}\x1e".encode("utf-8", "surrogatepass"))
@@ -210,7 +242,7 @@ def train(
     torch.set_num_threads(config.threads)
     rng = random.Random(config.seed)
 
-    model, tokenizer = build_classifier(LABELS)
+    model, tokenizer = initial_classifier(config.init)
     frozen = (
         "bert.embeddings.",
         *(f"bert.encoder.layer.{i}." for i in range(config.freeze_layers)),
@@ -416,6 +448,12 @@ def _save_model(out: Path, state: _Progress, config: TrainConfig, trained: list[
         "sources": sources or {},
         "versions": _versions(),
     }
+    if config.init is not None:
+        started_from = read_card(Path(config.init))
+        card["init"] = {"path": config.init, "weights_sha256": init_sha256(config.init),
+                        "dev_accuracy": started_from.get("dev_accuracy"),
+                        "config": started_from.get("config", {}),
+                        "sources": started_from.get("sources", {})}  # fmt: skip
     if sources and "premise_words" in sources:
         card["premise_selection"] = {"max_words": sources["premise_words"],
                                      "embedder": sources.get("premise_embedder", "bundled")}  # fmt: skip

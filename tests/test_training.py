@@ -7,6 +7,7 @@ tiny trainings (32 SNLI pairs, one epoch, max length 32) made once per module.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -366,6 +367,52 @@ def test_load_needs_a_card(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as e:
         read_card(empty)
     assert str(e.value) == f"{empty}: not a divergence model (no {CARD}); run `divergence train`"
+
+
+# ---------------------------------------------------------------- starting from a model
+
+
+@pytest.mark.integration
+def test_init_starts_from_a_trained_model(
+    trained: tuple[TrainResult, list[str]], tmp_path: Path
+) -> None:
+    start = trained[0].out
+    train_pairs, dev_pairs = tiny_split()
+    # A learning rate too small to move fp16 weights: what is saved is what it started from.
+    still = TrainConfig(epochs=1, batch_size=8, max_length=32, seed=2, freeze_layers=6,
+                        learning_rate=1e-12, init=str(start))  # fmt: skip
+    result = train(train_pairs, dev_pairs, tmp_path / "more", config=still, log=lambda _: None)
+    before, after = tensors(start), tensors(result.out)
+    assert sorted(before) == sorted(after)
+    for name in before:
+        assert torch.equal(before[name], after[name]), name
+    card = read_card(result.out)
+    sha = hashlib.sha256((start / WEIGHTS).read_bytes()).hexdigest()
+    assert card["init"]["path"] == str(start) and card["init"]["weights_sha256"] == sha
+    assert card["init"]["config"] == asdict(CONFIG)
+    assert card["init"]["dev_accuracy"] == read_card(start)["dev_accuracy"]
+    # From the bundled MiniLM with the same settings, the head starts elsewhere.
+    fresh = train(train_pairs, dev_pairs, tmp_path / "fresh", log=lambda _: None,
+                  config=TrainConfig(**{**asdict(still), "init": None}))  # fmt: skip
+    assert not torch.equal(tensors(fresh.out)["classifier.weight"], after["classifier.weight"])
+
+
+@pytest.mark.integration
+def test_init_refuses_a_model_with_other_labels(
+    trained: tuple[TrainResult, list[str]], tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(trained[0].out, other)
+    card = read_card(other)
+    card["labels"] = ["entailment", "contradiction", "neutral"]
+    (other / CARD).write_text(json.dumps(card), encoding="utf-8")
+    config = TrainConfig(epochs=1, batch_size=8, max_length=32, init=str(other))
+    with pytest.raises(ModelError) as e:
+        train(*tiny_split(), tmp_path / "out", config=config, log=lambda _: None)
+    assert (
+        str(e.value)
+        == f"{other}: a model with other labels than contradiction, entailment, neutral"
+    )
 
 
 # ---------------------------------------------------------------- checkpoints and resume

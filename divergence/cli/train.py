@@ -54,6 +54,13 @@ def _with_format(values: tuple[str, ...]) -> list[tuple[str, str]]:
     default=None,
     help="Continue the interrupted run in this folder (its own data and settings).",
 )
+@click.option(
+    "--init",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Start from this trained model's weights, not the bundled MiniLM (another epoch "
+    "of a model at a lower --learning-rate).",
+)
 @click.option("--epochs", type=click.IntRange(min=1), default=_DEFAULTS.epochs, show_default=True)
 @click.option(
     "--batch-size", type=click.IntRange(min=1), default=_DEFAULTS.batch_size, show_default=True
@@ -126,6 +133,7 @@ def train_command(**options: Any) -> None:
     Example:
         divergence train --data snli.jsonl --data SICK.txt --augment sts-train.csv --out models/mine
         divergence train --resume models/mine
+        divergence train --init models/mine --learning-rate 2e-5 --data snli.jsonl --out models/more
     """
     resume = options.pop("resume")
     if resume:
@@ -147,7 +155,9 @@ def _run(
     resume: bool, *, save: dict[str, Any] | None, data: list[str], augment_from: list[str], out: str, epochs: int,
     batch_size: int, learning_rate: float, max_length: int, freeze_layers: int, seed: int,
     threads: int, time_budget: float | None, max_augmented: int, max_per_set: int | None,
-    premise_words: int, checkpoint_every: float, limit: int | None, **_verbosity: Any,
+    premise_words: int, checkpoint_every: float, limit: int | None,
+    init: str | None = None,  # absent from the options of runs saved before --init
+    **_verbosity: Any,
 ) -> None:  # fmt: skip
     sources = _with_format(tuple(data))
     augments = _with_format(tuple(augment_from))
@@ -164,7 +174,7 @@ def _run(
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, max_length=max_length,
         freeze_layers=freeze_layers, seed=seed, threads=threads, time_budget=time_budget,
-        checkpoint_every=checkpoint_every,
+        checkpoint_every=checkpoint_every, init=init,
     )  # fmt: skip
     result = train(
         train_pairs, dev_pairs, out, config=config, progress=progress_enabled(), resume=resume,
