@@ -282,7 +282,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def emergent_stories(
-    d: Path, n: int, seed: int, max_docs: int, heldout_only: bool, raw_headlines: bool = False
+    d: Path,
+    n: int,
+    seed: int,
+    max_docs: int,
+    heldout_only: bool,
+    raw_headlines: bool = False,
+    unseen: bool = False,
 ) -> list[Story]:
     path = d / "emergent" / "emergent.jsonl"
     rows = read_jsonl(path)
@@ -290,7 +296,7 @@ def emergent_stories(
     by_rumour: dict[str, list[tuple[str, str]]] = defaultdict(list)
     text, split = {}, {}
     for i, (r, s) in enumerate(zip(rows, splits, strict=True)):
-        if heldout_only and s == "train":
+        if (heldout_only and s == "train") or (unseen and s != "test"):
             continue
         doc_id = opaque("emergent", i)
         text[doc_id] = r["premise"] if raw_headlines else as_sentence(r["premise"])
@@ -316,7 +322,13 @@ def emergent_stories(
 
 
 def fnc_stories(
-    d: Path, n: int, day_stories: int, seed: int, max_docs: int, heldout_only: bool
+    d: Path,
+    n: int,
+    day_stories: int,
+    seed: int,
+    max_docs: int,
+    heldout_only: bool,
+    unseen: bool = False,
 ) -> tuple[list[Story], Story]:
     """The FNC-1 set (one story per rumour) and the mixed day, on disjoint rumours."""
     path = d / "fnc1_related" / "fnc1_related_train.jsonl"
@@ -325,7 +337,7 @@ def fnc_stories(
     stance: dict[str, dict[str, str]] = defaultdict(dict)  # headline -> body -> stance
     text, split = {}, {}
     for r, s in zip(rows, splits, strict=True):
-        if heldout_only and s == "train":
+        if (heldout_only and s == "train") or (unseen and s != "test"):
             continue
         doc_id = opaque("fnc1", r["body_id"])
         text[doc_id], split[doc_id] = r["premise"], s
@@ -384,11 +396,15 @@ def fnc_stories(
     return fnc, day
 
 
-def claimdiff_stories(d: Path, n: int, seed: int) -> list[Story]:
+def claimdiff_stories(d: Path, n: int, seed: int, unseen: bool = False) -> list[Story]:
+    from divergence.nlidata import split_of
+
     weak = json.loads((d / "claimdiff" / "ClaimDiff-weak-train.json").read_text("utf-8"))["data"]
     topics: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in weak:
-        topics[r["topic"]].append(r)
+        # The combiner fits on the topics outside the test split (divergence.combine_train).
+        if not unseen or split_of(f"claimdiff:{r['topic']}") == "test":
+            topics[r["topic"]].append(r)
     eligible = sorted(t for t, rs in topics.items() if any(int(r["relation"]) for r in rs))
     stories = []
     for k, topic in enumerate(shuffled(eligible, f"{seed}:claimdiff")[:n]):
@@ -712,6 +728,11 @@ def main() -> None:
         help="only documents outside the contradiction model's training split",
     )  # fmt: skip
     parser.add_argument(
+        "--unseen", action="store_true",
+        help="only documents neither the contradiction model nor the combiner was fitted on "
+             "(the test split of divergence.nlidata.split_of; ClaimDiff topics in it)",
+    )  # fmt: skip
+    parser.add_argument(
         "--raw-headlines", action="store_true",
         help="Emergent headlines as printed, without the full stop added to each",
     )  # fmt: skip
@@ -746,15 +767,16 @@ def main() -> None:
     if "emergent" in wanted:
         sets.append(
             ("Emergent", emergent_stories(d, args.stories, args.seed, args.max_docs,
-                                          args.heldout_only, args.raw_headlines))
+                                          args.heldout_only, args.raw_headlines, args.unseen))
         )  # fmt: skip
     fnc, day = fnc_stories(
-        d, args.stories, args.day_stories, args.seed, args.max_bodies, args.heldout_only
-    )
+        d, args.stories, args.day_stories, args.seed, args.max_bodies, args.heldout_only,
+        args.unseen,
+    )  # fmt: skip
     if "fnc1" in wanted:
         sets.append(("FNC-1", fnc))
     if "claimdiff" in wanted:
-        sets.append(("ClaimDiff", claimdiff_stories(d, args.stories, args.seed)))
+        sets.append(("ClaimDiff", claimdiff_stories(d, args.stories, args.seed, args.unseen)))
     if "day" in wanted:
         sets.append(("mixed day", [day]))
 
