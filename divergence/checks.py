@@ -218,6 +218,17 @@ def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
     return out
 
 
+#: The note of a negation finding where one claim calls the story false (:func:`called_false`).
+CALLS_FALSE = "only claim {} calls it false"
+
+
+def calls_false(finding: Finding) -> bool:
+    """Whether a negation finding is one claim calling the story false, not a negated word."""
+    return finding.kind == Kind.NEGATION and finding.note in (
+        CALLS_FALSE.format("A"), CALLS_FALSE.format("B"),
+    )  # fmt: skip
+
+
 def check_negation(a: str, b: str, overlap: float) -> Finding | None:
     """One claim negates what the other asserts (the negated word is in both), or calls the
     story false (:func:`called_false`); stronger the more the rest of them agree."""
@@ -237,7 +248,7 @@ def check_negation(a: str, b: str, overlap: float) -> Finding | None:
         false_a, false_b = called_false(a, b), called_false(b, a)
         if bool(false_a) == bool(false_b):
             return None
-        base, spans_a, spans_b, note = 0.3, false_a, false_b, "only claim {} calls it false"
+        base, spans_a, spans_b, note = 0.3, false_a, false_b, CALLS_FALSE
     strength = base + 0.5 * overlap
     return Finding(Kind.NEGATION, round(min(strength, 0.9), 3), tuple(spans_a), tuple(spans_b),
                    note.format("A" if spans_a else "B"))  # fmt: skip

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from divergence.checks import Finding, Kind, Span
+from divergence.checks import Finding, Kind, Span, calls_false, check_negation
 from divergence.combine import FEATURES, Combiner, features, premise_first, read_combiner
 from divergence.combine_train import binary_ece, centred_steps, fit
 from divergence.errors import ModelError
@@ -52,6 +52,21 @@ def test_a_reprint_with_another_name_for_one_party_is_marked_restated() -> None:
     named = dict(zip(FEATURES, features(a, b, [0.9, 0.05, 0.05], [], 1.0), strict=True))
     assert named["restated"] == 1.0
     assert named["restated_x_contradiction"] == pytest.approx(0.9)
+
+
+def test_a_story_called_false_is_a_feature_of_its_own() -> None:
+    # Both are negation findings; only the debunk of the story is `called_false`.
+    debunk = check_negation("The mayor's three-headed cat is a fake.",
+                            "Mayor shows off his three-headed cat.", 0.5)  # fmt: skip
+    negated = check_negation("The council did not approve the budget.",
+                             "The council approved the budget.", 0.5)  # fmt: skip
+    assert debunk is not None and negated is not None
+    assert calls_false(debunk) and not calls_false(negated)
+    for finding, called in ((debunk, debunk.strength), (negated, 0.0)):
+        row = features("a b", "a c", [0.3, 0.3, 0.4], [finding], 0.5)
+        named = dict(zip(FEATURES, row, strict=True))
+        assert named["check_negation"] == finding.strength
+        assert named["called_false"] == called
 
 
 def test_the_model_reads_the_longer_text_as_premise() -> None:
