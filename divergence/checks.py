@@ -263,7 +263,8 @@ _CALLED_FALSE = _terms(
      r"not (?:real|true|a thing)", r"no evidence", r"unfounded", r"baseless", r"made up",
      r"never happened", r"(?:raises?|raised|raising|casts?|casting) doubts?",
      r"doubts? (?:cast|raised|over|about|on)", r"dismissed as", r"discredited", r"refuted?",
-     r"denies", r"denied", r"deny", r"denying"]
+     r"denies", r"denied", r"deny", r"denying", r"duped", r"fooled", r"fell for",
+     r"actually believed?"]
 )  # fmt: skip
 #: "fake passports", "bogus charges": the word says what is false. It calls the story false
 #: only where that is a report of it or what the other claim is about.

@@ -320,6 +320,11 @@ def test_negation_symmetric_cases(a: str, b: str) -> None:
         # A reported plan denied: "plan" is not in the other claim, but it is what is denied.
         ("The airline denies plans to seat men and women apart.",
          "The airline will ban mixed seating on its flights.", "denies"),
+        # Readers taken in: the story is false though no word of it is negated.
+        ("Thousands were fooled by a story about a talking parrot mayor.",
+         "A talking parrot was elected mayor of a small town.", "fooled"),
+        ("People actually believed the town elected a parrot as mayor.",
+         "The town elected a parrot as its mayor.", "actually believed"),
     ],
 )  # fmt: skip
 def test_negation_calling_the_story_false(a: str, b: str, cue: str) -> None:
