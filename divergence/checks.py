@@ -199,6 +199,37 @@ def _negated_words(text: str, cue: Span) -> list[str]:
     return [w for w in words if w.lower() not in _SCOPE_SKIP][:5]
 
 
+_AUXILIARY = frozenset(
+    ["is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does",
+     "did", "will", "would", "can", "could", "shall", "should", "may", "might", "must"]
+)  # fmt: skip
+_CLAUSE_WORDS = re.compile(r"[A-Za-z][\w'’\-]*")
+
+
+def _clause_subject_head(text: str, cue: Span) -> str | None:
+    """The last word of the subject of the that-clause after ``cue`` ("wife" in "denied that
+    al-Baghdadi's wife had been arrested"), or None where no auxiliary ends it soon."""
+    that = _THAT_CLAUSE.match(text, cue.end)
+    if not that:
+        return None
+    words = _CLAUSE_WORDS.findall(text[that.end() : that.end() + 80])[:7]
+    for k, word in enumerate(words):
+        if word.lower() in _AUXILIARY:
+            subject = [w for w in words[:k] if w.lower() not in _SCOPE_SKIP]
+            return subject[-1] if subject else None
+    return None
+
+
+def _reaches_clause(text: str, cue: Span, words: Sequence[str], keys: set[str]) -> bool:
+    """Whether a denied that-clause reaches the other claim (``keys``) past its subject's
+    first word, and through its subject's head where one is found: "denied that
+    al-Baghdadi's wife had been arrested" is about the wife, not any arrest."""
+    if not keys.intersection(_word_key(w) for w in words[1:]):
+        return False
+    head = _clause_subject_head(text, cue)
+    return head is None or _word_key(head) in keys
+
+
 def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
     """The cues whose negated word the other claim asserts. On real labelled news pairs this
     keeps the check's firings on contradictions and drops most on agreeing pairs ("Bale will
@@ -212,7 +243,9 @@ def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
             continue
         # "denied that al-Baghdadi's wife had been arrested" negates the arrest, not the
         # man the clause starts with: the clause must reach the other claim past its subject.
-        if _THAT_CLAUSE.match(negated, cue.end) and not keys.intersection(words[1:]):
+        if _THAT_CLAUSE.match(negated, cue.end) and not _reaches_clause(
+            negated, cue, _negated_words(negated, cue), keys
+        ):
             continue
         out.append(cue)
     return out
@@ -322,8 +355,9 @@ def called_false(text: str, other: str) -> list[Span]:
             # entry" is no denial.
             words = [w.lower() for w in _negated_words(text, cue)]
             if _THAT_CLAUSE.match(text, cue.end):
-                words = words[1:]  # past the subject of the denied clause
-            reaches = any(w in _DENIABLE or _word_key(w) in keys for w in words)
+                reaches = _reaches_clause(text, cue, words, keys)
+            else:
+                reaches = any(w in _DENIABLE or _word_key(w) in keys for w in words)
             if _BE_BEFORE.search(_before(text, cue)) or not reaches:
                 continue
         if word in _ATTRIBUTIVE:

@@ -241,6 +241,12 @@ def test_weak_negation() -> None:
     [
         ("The report is false.", "The report was confirmed by officials.", "false"),
         ("Officials denied that the wife had been arrested.", "The wife was arrested.", "denied"),
+        # A denied clause about the wife, against her detention: through the subject's head.
+        (
+            "A fighter denied that the leader's wife had been arrested.",
+            "Soldiers detained the leader's wife and son at the border.",
+            "denied",
+        ),
         ("Voters did not approve the constitution.", "Voters approved the constitution.", "not"),
         # A debunking headline's "No, ..." reaches past its comma.
         ("No, a gull did not land on the mayor.", "A gull landed on the mayor's head.", "No"),
@@ -351,6 +357,11 @@ def test_negation_calling_the_story_false(a: str, b: str, cue: str) -> None:
         # The denial is about something the other claim does not say.
         ("A fighter denied that the leader's wife had been arrested.",
          "The group seized wide areas of the country last year."),
+        # ... or reaches its verb but not its subject: other people were arrested.
+        ("A fighter denied that the leader's wife had been arrested.",
+         "Police have arrested dozens of militants in the city this year."),
+        ("A fighter denied that the leader's wife had been arrested.",
+         "A reward is offered for the arrest of the leader."),
         ("The judge dismissed the case on Monday.", "The case was heard on Monday."),
         # The other side says no as well: they agree.
         ("Reports that the minister resigned are false.", "The minister has not resigned."),
