@@ -13,7 +13,6 @@ found, so a speed-up that changed a finding shows.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -24,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from common import versions_parser
 from e2e_quality import fnc_stories
 
 HERE = Path(__file__).resolve().parents[1]
@@ -55,14 +55,7 @@ def run(code: Path, pairs: Path) -> dict[str, float | str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets"
-    )
-    parser.add_argument("--baseline", type=Path, required=True, help="checkout of the earlier code")
-    parser.add_argument("--day-stories", type=int, default=11)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each version")
+    parser = versions_parser(__doc__.splitlines()[0], repeats=3)
     args = parser.parse_args()
 
     import divergence

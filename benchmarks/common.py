@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shlex
 import sys
+from pathlib import Path
 
 
 def print_run_header(script: str, threads: int) -> None:
@@ -31,3 +33,17 @@ def print_run_footer(load_before: float, load_s: dict[str, float], cache: object
         f"model load (s, incl. a first ONNX export into {cache}): "
         + ", ".join(f"{k} {v:.1f}" for k, v in load_s.items())
     )
+
+
+def versions_parser(description: str, *, repeats: int) -> argparse.ArgumentParser:
+    """The options of a run of this tree against an earlier checkout on the mixed day:
+    --datasets, --baseline, --day-stories, --seed, --repeats."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets"
+    )
+    parser.add_argument("--baseline", type=Path, required=True, help="checkout of the earlier code")
+    parser.add_argument("--day-stories", type=int, default=11)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=repeats, help="runs of each version")
+    return parser

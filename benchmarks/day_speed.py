@@ -14,7 +14,6 @@ scored and flagged, and the ratio of the medians.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -28,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from common import versions_parser
 from e2e_quality import fnc_stories
 
 HERE = Path(__file__).resolve().parents[1]
@@ -54,15 +54,8 @@ def run_diff(code: Path, day: Path, out: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", type=Path, default=Path(__file__).parents[2] / "shared" / "datasets"
-    )
-    parser.add_argument("--baseline", type=Path, required=True, help="checkout of the earlier code")
-    parser.add_argument("--day-stories", type=int, default=11)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = versions_parser(__doc__.splitlines()[0], repeats=1)
     parser.add_argument("--heldout-only", action="store_true")
-    parser.add_argument("--repeats", type=int, default=1, help="runs of each version")
     args = parser.parse_args()
 
     _, day = fnc_stories(args.datasets, 0, args.day_stories, args.seed, 5, args.heldout_only)

@@ -187,6 +187,15 @@ def retrained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainResult, li
     return run_training(tmp_path_factory.mktemp("retrained") / "model")
 
 
+def with_card(model: Path, copy: Path, **changes: object) -> Path:
+    """A copy of a trained model's folder with some card fields changed."""
+    shutil.copytree(model, copy)
+    card = read_card(copy)
+    card.update(changes)
+    (copy / CARD).write_text(json.dumps(card), encoding="utf-8")
+    return copy
+
+
 def tensors(path: Path) -> dict[str, torch.Tensor]:
     with safe_open(str(path / WEIGHTS), framework="pt") as f:
         return {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118
@@ -302,10 +311,8 @@ def test_nli_scorer_reads_columns_by_the_cards_label_names(
     """A card that says output 0 is entailment, 1 neutral, 2 contradiction must be obeyed."""
     out = trained[0].out
     permuted = tmp_path / "permuted"
-    shutil.copytree(out, permuted)
+    with_card(out, permuted, labels=["entailment", "neutral", "contradiction"])
     card = read_card(out)
-    card["labels"] = ["entailment", "neutral", "contradiction"]
-    (permuted / CARD).write_text(json.dumps(card), encoding="utf-8")
 
     raw = softmax(NLIScorer(out).logits(PROBE) / card["temperature"])  # model's own order
     probs = NLIScorer(permuted).predict(PROBE)
@@ -327,10 +334,7 @@ def test_load_refuses_other_base_weights(
     trained: tuple[TrainResult, list[str]], tmp_path: Path
 ) -> None:
     model = tmp_path / "other-base"
-    shutil.copytree(trained[0].out, model)
-    card = read_card(model)
-    card["base_sha256"] = "0" * 64
-    (model / CARD).write_text(json.dumps(card), encoding="utf-8")
+    with_card(trained[0].out, model, base_sha256="0" * 64)
     with pytest.raises(ModelError) as e:
         NLIScorer(model).predict(PROBE[:1])
     assert str(e.value) == (
@@ -401,11 +405,8 @@ def test_init_starts_from_a_trained_model(
 def test_init_refuses_a_model_with_other_labels(
     trained: tuple[TrainResult, list[str]], tmp_path: Path
 ) -> None:
-    other = tmp_path / "other"
-    shutil.copytree(trained[0].out, other)
-    card = read_card(other)
-    card["labels"] = ["entailment", "contradiction", "neutral"]
-    (other / CARD).write_text(json.dumps(card), encoding="utf-8")
+    labels = ["entailment", "contradiction", "neutral"]
+    other = with_card(trained[0].out, tmp_path / "other", labels=labels)
     config = TrainConfig(epochs=1, batch_size=8, max_length=32, init=str(other))
     with pytest.raises(ModelError) as e:
         train(*tiny_split(), tmp_path / "out", config=config, log=lambda _: None)
