@@ -26,11 +26,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from divergence.attribution import names_someone
+from divergence.memo import per_text
 from divergence.quantities import (
     EVENTS,
     Qualifier,
@@ -79,12 +79,12 @@ class Finding:
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[Span]:
-    return list(_matches(pattern, text))
+    return list(_matches(text, pattern))
 
 
 # Each check's cue words are searched once per pair a claim is in; the matches are kept.
-@lru_cache(maxsize=16384)
-def _matches(pattern: re.Pattern[str], text: str) -> tuple[Span, ...]:
+@per_text(maxsize=16384)
+def _matches(text: str, pattern: re.Pattern[str]) -> tuple[Span, ...]:
     return tuple(Span(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text))
 
 
@@ -819,7 +819,7 @@ def _subject(text: str, end: int) -> tuple[frozenset[str], Span] | None:
     return words, Span(kept[0][0], kept[-1][1], text[kept[0][0] : kept[-1][1]])
 
 
-@lru_cache(maxsize=4096)  # scoring asks once per pair a claim is in
+@per_text(maxsize=4096)  # scoring asks once per pair a claim is in
 def _agents(text: str) -> tuple[_Agent, ...]:
     """Who the text says did an action, by passive "by", active subject, "claimed
     responsibility for", "blamed X for Y" / "blamed Y on X", and "X was behind Y"."""

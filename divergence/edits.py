@@ -53,6 +53,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from divergence.checks import Finding, Kind, Span
 from divergence.claims import Claim
+from divergence.memo import per_text
 
 #: Two sentences are near-duplicates when this share of their normalised tokens is shared
 #: (rapidfuzz Indel similarity over token lists).
@@ -255,12 +256,7 @@ def _pieces_of_word(start: int, raw: str) -> Iterator[tuple[int, int, str]]:
         yield start, start + len(raw), _word_norm(raw)
 
 
-#: Texts whose tokens are kept: scoring tokenises each claim once per pair it is in (a
-#: claim of a day's feed is in a dozen), and tokenising was half the typed checks' time.
-TOKEN_CACHE = 4096
-
-
-@lru_cache(maxsize=TOKEN_CACHE)
+@per_text(maxsize=4096)  # tokenising each pair's claims anew was half the checks' time
 def _tokens(text: str) -> tuple[_Token, ...]:
     raw = [
         _Token(s, e, text[s:e], norm, _is_name(text, s, text[s:e])) for s, e, norm in _pieces(text)

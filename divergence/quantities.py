@@ -31,8 +31,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
 from typing import NamedTuple
+
+from divergence.memo import per_text
 
 
 class Qualifier(str, Enum):
@@ -597,8 +598,7 @@ def quantities(text: str, *, limit: int | None = None) -> list[Quantity]:
     return list(_quantities(text, limit))
 
 
-# Scoring reads each claim's amounts once per pair it is in; the parse is kept per text.
-@lru_cache(maxsize=4096)
+@per_text(maxsize=4096)  # scoring reads each claim's amounts once per pair it is in
 def _quantities(text: str, limit: int | None) -> tuple[Quantity, ...]:
     toks = _tokens(text)
     title = _title_case(toks)
