@@ -409,6 +409,17 @@ def test_cli_a_newline_in_a_file_name_stays_on_one_line(tmp_path: Path) -> None:
     assert "two\\nlines.jsonl" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "brk", ["\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+)
+def test_cli_any_line_break_in_a_file_name_stays_on_one_line(brk: str) -> None:
+    # str.splitlines ends a line at each of these, and so do log readers that use it.
+    result = invoke(["score-pairs", f"/nonexistent/a{brk}b.jsonl"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [result.stderr.rstrip("\n")]
+    assert result.stderr.startswith("Error: ") and repr(brk)[1:-1] in result.stderr
+
+
 def test_nightly_out_never_replaces_an_input(tmp_path: Path) -> None:
     out = tmp_path / "reports"
     (out / "2024-04-08").mkdir(parents=True)

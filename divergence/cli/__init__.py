@@ -20,9 +20,14 @@ from divergence import __version__
 from divergence.errors import BrokenPipe, DivergenceError, StdoutError
 
 
+#: Every character ``str.splitlines`` ends a line at, written as its escape ("\\n", "\\x1e").
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def one_line(message: str) -> str:
-    """``message`` on one line: a newline in a file name must not start a second one."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
+    """``message`` on one line: a newline (or any other line break) in a file name must not
+    start a second one."""
+    return message.translate(_LINE_BREAKS)
 
 
 class CLIError(click.ClickException):
