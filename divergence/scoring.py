@@ -239,7 +239,7 @@ def default_scorer() -> str:
     """
     # Compared, not assumed: where DEFAULT_SCORER is set to another scorer (the unit tests
     # set the rule-based one), that scorer is the default on every install.
-    if DEFAULT_SCORER == SHIPPED_SCORERS[Backend.TORCH] and fast_extra_installed():
+    if SHIPPED_SCORERS[Backend.TORCH] == DEFAULT_SCORER and fast_extra_installed():
         return SHIPPED_SCORERS[Backend.ONNX]
     return DEFAULT_SCORER
 

@@ -19,7 +19,6 @@ import click
 from divergence import __version__
 from divergence.errors import BrokenPipe, DivergenceError, StdoutError
 
-
 #: Every character ``str.splitlines`` ends a line at, written as its escape ("\\n", "\\x1e").
 _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
